@@ -1,0 +1,3 @@
+//! fs-9p: see DESIGN.md. Nothing here yet; it lands with its issue.
+#![no_std]
+#![deny(unsafe_code)]

@@ -1,0 +1,9 @@
+pub mod boot;
+pub mod cpu;
+pub mod gdt;
+pub mod idt;
+pub mod pic;
+pub mod port;
+pub mod syscall;
+pub mod trap;
+pub mod traps;

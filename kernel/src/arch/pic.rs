@@ -1,0 +1,17 @@
+//! The legacy 8259 PICs: remapped away from the exception vectors (the
+//! firmware leaves IRQ 0 on vector 8, the double fault) and masked.
+
+use super::port::outb;
+
+pub fn disable() {
+    outb(0x20, 0x11);
+    outb(0xa0, 0x11);
+    outb(0x21, 0x20); // IRQ 0-7 -> vectors 0x20-0x27
+    outb(0xa1, 0x28); // IRQ 8-15 -> vectors 0x28-0x2f
+    outb(0x21, 0x04);
+    outb(0xa1, 0x02);
+    outb(0x21, 0x01);
+    outb(0xa1, 0x01);
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
+}

@@ -1,0 +1,2 @@
+pub mod serial;
+pub mod qemu_exit;

@@ -1,0 +1,109 @@
+//! Lintel: boots under PVH, runs one static Linux ELF in ring 3.
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+mod arch;
+mod console;
+mod dev;
+mod klog;
+mod mem;
+mod panic;
+mod pvh;
+mod random;
+mod task;
+mod time;
+
+use alloc::vec::Vec;
+use mem::frame::Region;
+use mem::phys;
+
+extern "C" {
+    static __kernel_phys_end: u8;
+}
+
+/// Physical end of the kernel image (the trampoline starts it at 1 MiB).
+fn kernel_phys_end() -> u64 {
+    // SAFETY: only the address of the linker symbol is taken.
+    let virt = unsafe { core::ptr::addr_of!(__kernel_phys_end) as u64 };
+    virt
+}
+
+/// Heap size: an eighth of RAM, within [16 MiB, 512 MiB].
+fn heap_frames(ram_bytes: u64) -> u64 {
+    (ram_bytes / 8).clamp(16 << 20, 512 << 20) / phys::FRAME_SIZE
+}
+
+#[no_mangle]
+pub extern "C" fn kernel_main(start_info: u32, boot_tsc: u64) -> ! {
+    time::tsc::set_boot_tsc(boot_tsc);
+    dev::serial::init();
+    klog::init();
+    arch::gdt::init();
+    arch::idt::init();
+    arch::pic::disable();
+    arch::syscall::init();
+    arch::cpu::enable_user_fpu();
+    time::tsc::calibrate();
+    let rtc = time::init_realtime();
+    random::init(rtc);
+
+    let boot = pvh::parse(start_info as u64);
+    let mut ram = [Region { start: 0, end: 0 }; 64];
+    for (r, &(s, e)) in ram.iter_mut().zip(boot.ram()) {
+        *r = Region { start: s, end: e };
+    }
+    let ram = &ram[..boot.ram().len()];
+    let mut reserved = [Region { start: 0x100000, end: kernel_phys_end() }; 2];
+    if let Some((a, n)) = boot.initrd {
+        reserved[1] = Region { start: a, end: a + n };
+    }
+    mem::frame::init(ram, &reserved);
+    mem::paging::finish_kernel_map(mem::paging::current_cr3(), boot.ram());
+    let total: u64 = boot.ram().iter().map(|(s, e)| e - s).sum();
+    let hf = heap_frames(total);
+    let Some(heap) = mem::frame::alloc_contiguous(hf) else { panic!("no room for a {hf}-frame heap") };
+    mem::heap::init(phys::to_virt(heap) as usize, (hf * phys::FRAME_SIZE) as usize);
+
+    let cfg = lintel_rootfs::cmdline::parse(boot.cmdline);
+    klog::set_quiet(cfg.quiet);
+    console::set_tty(cfg.tty);
+    log::info!(
+        "Lintel {}: {} MiB RAM, TSC {} MHz, heap {} MiB",
+        env!("CARGO_PKG_VERSION"),
+        total >> 20,
+        time::tsc::ticks_per_us(),
+        (hf * phys::FRAME_SIZE) >> 20
+    );
+    for t in &cfg.unknown {
+        log::warn!("unknown kernel parameter '{}'", alloc::string::String::from_utf8_lossy(t));
+    }
+    run_init(&boot, &cfg)
+}
+
+fn run_init(boot: &pvh::BootInfo, cfg: &lintel_rootfs::cmdline::BootConfig) -> ! {
+    let Some(init) = cfg.init.as_deref() else {
+        log::error!("no init= on the kernel command line: nothing to run");
+        task::finish(lintel_syscall::ExitStatus::Code(127))
+    };
+    let Some((addr, size)) = boot.initrd else {
+        log::error!("no initrd: cannot find {}", alloc::string::String::from_utf8_lossy(init));
+        task::finish(lintel_syscall::ExitStatus::Code(127))
+    };
+    let archive = phys::slice(addr, size as usize);
+    let file = match lintel_rootfs::cpio::find(archive, init) {
+        Ok(Some(e)) if e.is_file() => e.data,
+        Ok(_) => {
+            log::error!("{}: not found in the initrd", alloc::string::String::from_utf8_lossy(init));
+            task::finish(lintel_syscall::ExitStatus::Code(127))
+        }
+        Err(e) => {
+            log::error!("initrd: {e}");
+            task::finish(lintel_syscall::ExitStatus::Code(127))
+        }
+    };
+    let argv: Vec<&[u8]> = if cfg.argv.is_empty() { alloc::vec![init] } else { cfg.argv.iter().map(|a| &a[..]).collect() };
+    let envp: Vec<&[u8]> = cfg.env.iter().map(|e| &e[..]).collect();
+    task::start(mem::paging::current_cr3(), file, &argv, &envp, init)
+}

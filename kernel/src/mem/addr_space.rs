@@ -1,0 +1,110 @@
+//! A program's address space: its own top-level page table sharing the
+//! kernel half. Pages are 4 KiB, backed by frames it owns.
+
+use super::paging::{self, NO_EXECUTE, PRESENT, USER, WRITABLE};
+use super::phys::{self, FRAME_SIZE};
+use super::frame;
+use lintel_syscall::mm::{PROT_EXEC, PROT_WRITE};
+use lintel_syscall::Errno;
+
+pub struct AddressSpace {
+    pml4: u64,
+}
+
+fn pte_flags(prot: u32) -> u64 {
+    if prot == 0 {
+        return PRESENT; // PROT_NONE: present for the kernel, never for the program
+    }
+    let mut f = PRESENT | USER;
+    if prot & PROT_WRITE != 0 {
+        f |= WRITABLE;
+    }
+    if prot & PROT_EXEC == 0 {
+        f |= NO_EXECUTE;
+    }
+    f
+}
+
+impl AddressSpace {
+    pub fn new(master: u64) -> Option<Self> {
+        Some(AddressSpace { pml4: paging::new_pml4(master)? })
+    }
+
+    pub fn activate(&self) {
+        paging::load_cr3(self.pml4);
+    }
+
+    pub fn populate(&mut self, page: u64, prot: u32) -> Result<(), Errno> {
+        let e = paging::entry(self.pml4, page, true).ok_or(Errno::ENOMEM)?;
+        if *e & PRESENT == 0 {
+            let f = frame::alloc_zeroed().ok_or(Errno::ENOMEM)?;
+            *e = f | pte_flags(prot);
+        }
+        Ok(())
+    }
+
+    /// The physical address behind a populated user address.
+    fn phys(&self, virt: u64) -> u64 {
+        match paging::entry(self.pml4, virt, false) {
+            Some(e) if *e & PRESENT != 0 => paging::pte_addr(*e) + virt % FRAME_SIZE,
+            _ => panic!("user page {virt:#x} used before it was populated"),
+        }
+    }
+
+    fn chunks(addr: u64, len: usize, mut f: impl FnMut(u64, core::ops::Range<usize>)) {
+        let mut done = 0;
+        while done < len {
+            let a = addr + done as u64;
+            let n = ((FRAME_SIZE - a % FRAME_SIZE) as usize).min(len - done);
+            f(a, done..done + n);
+            done += n;
+        }
+    }
+
+    pub fn copy_in(&self, addr: u64, buf: &mut [u8]) {
+        Self::chunks(addr, buf.len(), |a, r| phys::copy_from(self.phys(a), &mut buf[r]));
+    }
+
+    pub fn copy_out(&mut self, addr: u64, data: &[u8]) {
+        Self::chunks(addr, data.len(), |a, r| phys::copy_to(self.phys(a), &data[r]));
+    }
+
+    pub fn unmap(&mut self, start: u64, len: u64) {
+        paging::for_each_leaf(self.pml4, start, start.saturating_add(len), |v, e| {
+            frame::free(paging::pte_addr(*e));
+            *e = 0;
+            paging::flush(v);
+        });
+    }
+
+    pub fn protect(&mut self, start: u64, len: u64, prot: u32) {
+        paging::for_each_leaf(self.pml4, start, start.saturating_add(len), |v, e| {
+            *e = paging::pte_addr(*e) | pte_flags(prot);
+            paging::flush(v);
+        });
+    }
+
+    pub fn remap(&mut self, from: u64, to: u64, len: u64) {
+        let mut moved = alloc::vec::Vec::new();
+        paging::for_each_leaf(self.pml4, from, from.saturating_add(len), |v, e| {
+            moved.push((v, *e));
+            *e = 0;
+            paging::flush(v);
+        });
+        for (v, pte) in moved {
+            match paging::entry(self.pml4, v - from + to, true) {
+                Some(e) => *e = pte,
+                // No frame for a page table: the page is lost, as if unmapped.
+                None => frame::free(paging::pte_addr(pte)),
+            }
+        }
+    }
+}
+
+impl Drop for AddressSpace {
+    fn drop(&mut self) {
+        self.unmap(0, lintel_syscall::mm::USER_END);
+        paging::free_user_tables(self.pml4);
+        frame::free(self.pml4);
+    }
+}

@@ -1,0 +1,5 @@
+pub mod addr_space;
+pub mod frame;
+pub mod heap;
+pub mod paging;
+pub mod phys;

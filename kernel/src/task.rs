@@ -1,0 +1,196 @@
+//! The running program: its process state (in `lintel_syscall`), address
+//! space and kernel stack, and the kernel services the system calls use.
+//! One program, one thread for now.
+
+use crate::arch::gdt::{self, USER_CS, USER_DS};
+use crate::arch::trap::{self, TrapFrame};
+use crate::mem::addr_space::AddressSpace;
+use crate::{console, klog, mem, random, time};
+use alloc::boxed::Box;
+use alloc::vec;
+use lintel_syscall::mm::FaultAccess;
+use lintel_syscall::{ExitStatus, Kernel, Process};
+use spin::Mutex;
+use x86_64::registers::model_specific::{FsBase, KernelGsBase};
+use x86_64::VirtAddr;
+
+struct Task {
+    proc: Process,
+    aspace: AddressSpace,
+    _kstack: Box<[u8]>,
+}
+
+static CURRENT: Mutex<Option<Task>> = Mutex::new(None);
+
+const KSTACK_SIZE: usize = 64 * 1024;
+
+/// The kernel services, over the current address space.
+struct Services<'a> {
+    aspace: &'a mut AddressSpace,
+}
+
+impl Kernel for Services<'_> {
+    fn populate(&mut self, page: u64, prot: u32) -> Result<(), lintel_syscall::Errno> {
+        self.aspace.populate(page, prot)
+    }
+    fn copy_in(&self, addr: u64, buf: &mut [u8]) {
+        self.aspace.copy_in(addr, buf)
+    }
+    fn copy_out(&mut self, addr: u64, data: &[u8]) {
+        self.aspace.copy_out(addr, data)
+    }
+    fn unmap(&mut self, start: u64, len: u64) {
+        self.aspace.unmap(start, len)
+    }
+    fn protect(&mut self, start: u64, len: u64, prot: u32) {
+        self.aspace.protect(start, len, prot)
+    }
+    fn remap(&mut self, from: u64, to: u64, len: u64) {
+        self.aspace.remap(from, to, len)
+    }
+    fn console_write(&mut self, fd: i32, data: &[u8]) {
+        console::write(fd, data)
+    }
+    fn console_read(&mut self, buf: &mut [u8]) -> usize {
+        console::read(buf)
+    }
+    fn console_readable(&mut self) -> bool {
+        console::readable()
+    }
+    fn console_is_tty(&self) -> bool {
+        console::is_tty()
+    }
+    fn monotonic_ns(&self) -> u64 {
+        time::tsc::uptime_ns()
+    }
+    fn realtime_ns(&self) -> u64 {
+        time::realtime_ns()
+    }
+    fn fill_random(&mut self, buf: &mut [u8]) {
+        random::fill(buf)
+    }
+    fn set_fs_base(&mut self, base: u64) {
+        FsBase::write(VirtAddr::new_truncate(base));
+    }
+    fn fs_base(&self) -> u64 {
+        FsBase::read().as_u64()
+    }
+    fn set_gs_base(&mut self, base: u64) {
+        // In the kernel the program's GS base waits in KERNEL_GS_BASE (swapgs).
+        KernelGsBase::write(VirtAddr::new_truncate(base));
+    }
+    fn gs_base(&self) -> u64 {
+        KernelGsBase::read().as_u64()
+    }
+    fn cpu_hwcap(&self) -> (u64, u64) {
+        (crate::arch::cpu::hwcap(), 0)
+    }
+    fn memory_stats(&self) -> (u64, u64) {
+        let (total, free) = mem::frame::stats();
+        (total * 4096, free * 4096)
+    }
+}
+
+/// Loads `file` as the first program and enters it; never returns.
+pub fn start(master_pml4: u64, file: &[u8], argv: &[&[u8]], envp: &[&[u8]], path: &[u8]) -> ! {
+    let Some(mut aspace) = AddressSpace::new(master_pml4) else { panic!("out of memory for the first address space") };
+    aspace.activate();
+    let mut proc = Process::new(1);
+    let entry = {
+        let mut k = Services { aspace: &mut aspace };
+        match lintel_syscall::process::exec(&mut k, &mut proc, file, argv, envp, path) {
+            Ok(e) => e,
+            Err(e) => {
+                log::error!("cannot execute {}: {}", core::str::from_utf8(path).unwrap_or("?"), e);
+                // The shell's status for "cannot execute".
+                finish(ExitStatus::Code(126));
+            }
+        }
+    };
+    let kstack = vec![0u8; KSTACK_SIZE].into_boxed_slice();
+    let top = (kstack.as_ptr() as u64 + KSTACK_SIZE as u64) & !0xf;
+    gdt::set_kernel_stack(top);
+    let frame_addr = top - core::mem::size_of::<TrapFrame>() as u64;
+    let frame = TrapFrame {
+        rip: entry.rip,
+        cs: USER_CS as u64,
+        rflags: 0x202,
+        rsp: entry.rsp,
+        ss: USER_DS as u64,
+        ..TrapFrame::default()
+    };
+    // SAFETY: frame_addr is inside the fresh kernel stack, suitably aligned,
+    // and nothing else uses that stack yet.
+    unsafe { core::ptr::write(frame_addr as *mut TrapFrame, frame) };
+    *CURRENT.lock() = Some(Task { proc, aspace, _kstack: kstack });
+    log::info!("first user instruction at {} us after boot", time::tsc::uptime_ns() / 1000);
+    trap::return_to(frame_addr as *const TrapFrame)
+}
+
+/// A system call from the program: decode the registers, dispatch, store the result.
+pub fn syscall(f: &mut TrapFrame) {
+    let mut guard = CURRENT.lock();
+    let Some(t) = guard.as_mut() else { panic!("system call without a task") };
+    let args = [f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9];
+    let mut k = Services { aspace: &mut t.aspace };
+    f.rax = lintel_syscall::dispatch(&mut k, &mut t.proc, f.rax, args);
+    if let Some(status) = t.proc.exit {
+        drop(guard);
+        finish(status);
+    }
+}
+
+/// A page fault in user mode; true when the page is now mapped.
+pub fn user_page_fault(addr: u64, access: FaultAccess, present: bool) -> bool {
+    let mut guard = CURRENT.lock();
+    let Some(t) = guard.as_mut() else { return false };
+    let mut k = Services { aspace: &mut t.aspace };
+    lintel_syscall::mm::handle_user_fault(&mut k, &t.proc.mm, addr, access, present).is_ok()
+}
+
+/// Kills the program with `sig` (no handlers are delivered yet), as Linux
+/// would, and reports the fault like Linux's "segfault at" line.
+pub fn kill_current(sig: u8, what: &str, addr: Option<u64>, f: &TrapFrame) -> ! {
+    let comm = CURRENT
+        .lock()
+        .as_ref()
+        .map(|t| alloc::string::String::from_utf8_lossy(&t.proc.comm).into_owned())
+        .unwrap_or_default();
+    match addr {
+        Some(a) => log::warn!(
+            "{comm}[1]: {what} (SIG{}) at address {a:#x} rip {:#x} rsp {:#x} error {:#x}",
+            signame(sig),
+            f.rip,
+            f.rsp,
+            f.error_code
+        ),
+        None => log::warn!("{comm}[1]: {what} (SIG{}) at rip {:#x} rsp {:#x}", signame(sig), f.rip, f.rsp),
+    }
+    finish(ExitStatus::Signal(sig))
+}
+
+fn signame(sig: u8) -> &'static str {
+    match sig {
+        4 => "ILL",
+        5 => "TRAP",
+        7 => "BUS",
+        8 => "FPE",
+        11 => "SEGV",
+        _ => "?",
+    }
+}
+
+/// The end of the run: the protocol's exit line, then QEMU's exit device.
+pub fn finish(status: ExitStatus) -> ! {
+    let byte = match status {
+        ExitStatus::Code(c) => {
+            klog::protocol_line(format_args!("exit status={c}"));
+            c
+        }
+        ExitStatus::Signal(s) => {
+            klog::protocol_line(format_args!("exit signal={s}"));
+            128 + s
+        }
+    };
+    crate::dev::qemu_exit::exit(byte)
+}

@@ -1,0 +1,48 @@
+//! What the system-call layer needs from the kernel. `kernel/` implements it
+//! over real page tables and devices; `testkit` over plain buffers.
+
+use crate::Errno;
+
+pub trait Kernel {
+    /// Makes the user page at `page` present with `prot` (PROT_*), zero-filled
+    /// if it was not. Present pages are left as they are.
+    fn populate(&mut self, page: u64, prot: u32) -> Result<(), Errno>;
+    /// Copies from user memory whose pages the caller has made present.
+    fn copy_in(&self, addr: u64, buf: &mut [u8]);
+    /// Copies to user memory whose pages the caller has made present,
+    /// regardless of their protection (the loader writes text this way).
+    fn copy_out(&mut self, addr: u64, data: &[u8]);
+    /// Drops the pages of `[start, start+len)`, freeing their frames.
+    fn unmap(&mut self, start: u64, len: u64);
+    /// Changes the protection of the present pages of `[start, start+len)`.
+    fn protect(&mut self, start: u64, len: u64, prot: u32);
+    /// Moves the present pages of `[from, from+len)` to `[to, to+len)`.
+    fn remap(&mut self, from: u64, to: u64, len: u64);
+
+    /// Writes to the console: `fd` 1 is stdout, 2 stderr.
+    fn console_write(&mut self, fd: i32, data: &[u8]);
+    /// Reads at least one byte from the console input, or 0 at its end.
+    fn console_read(&mut self, buf: &mut [u8]) -> usize;
+    /// Whether a `console_read` would return at once.
+    fn console_readable(&mut self) -> bool;
+    /// Whether the console is a terminal (the host side said so at boot).
+    fn console_is_tty(&self) -> bool;
+
+    /// Nanoseconds since boot.
+    fn monotonic_ns(&self) -> u64;
+    /// Nanoseconds since the Unix epoch.
+    fn realtime_ns(&self) -> u64;
+    fn fill_random(&mut self, buf: &mut [u8]);
+
+    /// The current thread's FS/GS base (TLS).
+    fn set_fs_base(&mut self, base: u64);
+    fn fs_base(&self) -> u64;
+    fn set_gs_base(&mut self, base: u64);
+    fn gs_base(&self) -> u64;
+
+    /// AT_HWCAP and AT_HWCAP2 for the initial stack.
+    fn cpu_hwcap(&self) -> (u64, u64);
+
+    /// Total and free RAM in bytes (sysinfo, /proc/meminfo).
+    fn memory_stats(&self) -> (u64, u64);
+}

@@ -1,0 +1,72 @@
+//! The process: its memory map, signal dispositions, limits and exit state.
+//! One process with one thread for now; threads and fork come later.
+
+mod exec;
+mod exit;
+mod ids;
+
+pub use exec::{exec, Entry, ExecError};
+pub use exit::{sys_exit, sys_exit_group};
+pub use ids::*;
+
+use crate::abi::Rlimit;
+use crate::mm::MemoryMap;
+use crate::signal::SignalState;
+use alloc::vec::Vec;
+use syscalls::SysnoSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// exit/exit_group with this code (already masked to 8 bits).
+    Code(u8),
+    /// Killed by this signal.
+    Signal(u8),
+}
+
+pub const RLIM_INFINITY: u64 = u64::MAX;
+pub const RLIMIT_STACK: usize = 3;
+pub const RLIMIT_NOFILE: usize = 7;
+pub const RLIM_NLIMITS: usize = 16;
+
+pub struct Process {
+    pub pid: i32,
+    pub ppid: i32,
+    pub tid: i32,
+    pub mm: MemoryMap,
+    pub signals: SignalState,
+    /// set_tid_address: cleared and woken when the thread exits.
+    pub clear_child_tid: u64,
+    pub robust_list: (u64, u64),
+    pub rlimits: [Rlimit; RLIM_NLIMITS],
+    pub umask: u32,
+    /// The program's name (basename of the path it was executed as, 15 bytes).
+    pub comm: Vec<u8>,
+    /// Set by exit/exit_group or a fatal signal; the kernel ends the process.
+    pub exit: Option<ExitStatus>,
+    /// System calls already reported as unimplemented.
+    pub enosys_seen: SysnoSet,
+}
+
+impl Process {
+    pub fn new(pid: i32) -> Self {
+        let inf = Rlimit { cur: RLIM_INFINITY, max: RLIM_INFINITY };
+        let mut rlimits = [inf; RLIM_NLIMITS];
+        rlimits[RLIMIT_STACK] = Rlimit { cur: crate::mm::STACK_SIZE, max: RLIM_INFINITY };
+        rlimits[RLIMIT_NOFILE] = Rlimit { cur: 1024, max: 4096 };
+        rlimits[4] = Rlimit { cur: 0, max: RLIM_INFINITY }; // RLIMIT_CORE
+        Process {
+            pid,
+            ppid: 0,
+            tid: pid,
+            mm: MemoryMap::new(),
+            signals: SignalState::default(),
+            clear_child_tid: 0,
+            robust_list: (0, 0),
+            rlimits,
+            umask: 0o022,
+            comm: Vec::new(),
+            exit: None,
+            enosys_seen: SysnoSet::empty(),
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! A `Kernel` over plain buffers, so system calls run in host unit tests.
+
+use crate::mm::{page_down, PAGE_SIZE};
+use crate::user::{read_bytes, write_bytes};
+use crate::{dispatch, Errno, Kernel, Process};
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec;
+use alloc::vec::Vec;
+use syscalls::Sysno;
+
+#[derive(Default)]
+pub struct FakeKernel {
+    /// Present pages: contents and protection.
+    pub pages: BTreeMap<u64, (Vec<u8>, u32)>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub input: VecDeque<u8>,
+    pub tty: bool,
+    pub mono: u64,
+    pub real: u64,
+    pub rng: u64,
+    pub fs: u64,
+    pub gs: u64,
+    /// Refuse to populate more than this many pages (ENOMEM tests).
+    pub page_limit: Option<usize>,
+}
+
+impl FakeKernel {
+    fn each_page(addr: u64, len: usize, mut f: impl FnMut(u64, usize, core::ops::Range<usize>)) {
+        let mut done = 0usize;
+        while done < len {
+            let a = addr + done as u64;
+            let off = (a % PAGE_SIZE) as usize;
+            let n = (PAGE_SIZE as usize - off).min(len - done);
+            f(page_down(a), off, done..done + n);
+            done += n;
+        }
+    }
+}
+
+impl Kernel for FakeKernel {
+    fn populate(&mut self, page: u64, prot: u32) -> Result<(), Errno> {
+        if !self.pages.contains_key(&page) {
+            if self.page_limit.is_some_and(|l| self.pages.len() >= l) {
+                return Err(Errno::ENOMEM);
+            }
+            self.pages.insert(page, (vec![0; PAGE_SIZE as usize], prot));
+        }
+        Ok(())
+    }
+    fn copy_in(&self, addr: u64, buf: &mut [u8]) {
+        Self::each_page(addr, buf.len(), |page, off, r| {
+            let (p, _) = self.pages.get(&page).expect("copy_in from a page not populated");
+            let n = r.len();
+            buf[r].copy_from_slice(&p[off..off + n]);
+        });
+    }
+    fn copy_out(&mut self, addr: u64, data: &[u8]) {
+        let pages = &mut self.pages;
+        Self::each_page(addr, data.len(), |page, off, r| {
+            let (p, _) = pages.get_mut(&page).expect("copy_out to a page not populated");
+            let n = r.len();
+            p[off..off + n].copy_from_slice(&data[r]);
+        });
+    }
+    fn unmap(&mut self, start: u64, len: u64) {
+        let keys: Vec<u64> = self.pages.range(start..start + len).map(|(k, _)| *k).collect();
+        for k in keys {
+            self.pages.remove(&k);
+        }
+    }
+    fn protect(&mut self, start: u64, len: u64, prot: u32) {
+        for (_, (_, p)) in self.pages.range_mut(start..start + len) {
+            *p = prot;
+        }
+    }
+    fn remap(&mut self, from: u64, to: u64, len: u64) {
+        let keys: Vec<u64> = self.pages.range(from..from + len).map(|(k, _)| *k).collect();
+        for k in keys {
+            if let Some(v) = self.pages.remove(&k) {
+                self.pages.insert(k - from + to, v);
+            }
+        }
+    }
+    fn console_write(&mut self, fd: i32, data: &[u8]) {
+        if fd == 2 { &mut self.stderr } else { &mut self.stdout }.extend_from_slice(data);
+    }
+    fn console_read(&mut self, buf: &mut [u8]) -> usize {
+        let mut n = 0;
+        while n < buf.len() {
+            match self.input.pop_front() {
+                Some(b) => {
+                    buf[n] = b;
+                    n += 1;
+                }
+                None => break,
+            }
+        }
+        n
+    }
+    fn console_readable(&mut self) -> bool {
+        !self.input.is_empty()
+    }
+    fn console_is_tty(&self) -> bool {
+        self.tty
+    }
+    fn monotonic_ns(&self) -> u64 {
+        self.mono
+    }
+    fn realtime_ns(&self) -> u64 {
+        self.real
+    }
+    fn fill_random(&mut self, buf: &mut [u8]) {
+        for b in buf {
+            self.rng = self.rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            *b = (self.rng >> 33) as u8;
+        }
+    }
+    fn set_fs_base(&mut self, base: u64) {
+        self.fs = base;
+    }
+    fn fs_base(&self) -> u64 {
+        self.fs
+    }
+    fn set_gs_base(&mut self, base: u64) {
+        self.gs = base;
+    }
+    fn gs_base(&self) -> u64 {
+        self.gs
+    }
+    fn cpu_hwcap(&self) -> (u64, u64) {
+        (0x178bfbff, 2)
+    }
+    fn memory_stats(&self) -> (u64, u64) {
+        (512 << 20, 256 << 20)
+    }
+}
+
+pub struct TestBed {
+    pub k: FakeKernel,
+    pub p: Process,
+}
+
+impl TestBed {
+    pub fn new() -> Self {
+        let mut p = Process::new(1);
+        p.comm = b"test".to_vec();
+        TestBed { k: FakeKernel::default(), p }
+    }
+
+    pub fn call(&mut self, name: &str, args: [u64; 6]) -> u64 {
+        let s: Sysno = name.parse().expect("system call name");
+        self.call_nr(s.id() as u64, args)
+    }
+
+    pub fn call_nr(&mut self, nr: u64, args: [u64; 6]) -> u64 {
+        dispatch(&mut self.k, &mut self.p, nr, args)
+    }
+
+    /// A fresh read-write page-aligned area of 64 KiB.
+    pub fn scratch(&mut self) -> u64 {
+        let a = self.call("mmap", [0, 0x10000, 3, 0x22, u64::MAX, 0]);
+        assert!((a as i64) > 0, "scratch mmap failed: {}", a as i64);
+        a
+    }
+
+    pub fn try_peek(&mut self, addr: u64, len: usize) -> Result<Vec<u8>, Errno> {
+        let mut b = vec![0; len];
+        read_bytes(&mut self.k, &self.p.mm, addr, &mut b)?;
+        Ok(b)
+    }
+
+    pub fn peek(&mut self, addr: u64, len: usize) -> Vec<u8> {
+        self.try_peek(addr, len).expect("peek")
+    }
+
+    pub fn try_poke(&mut self, addr: u64, data: &[u8]) -> Result<(), Errno> {
+        write_bytes(&mut self.k, &self.p.mm, addr, data)
+    }
+
+    pub fn poke(&mut self, addr: u64, data: &[u8]) {
+        self.try_poke(addr, data).expect("poke")
+    }
+}
