@@ -25,9 +25,8 @@ extern "C" {
 
 /// Physical end of the kernel image (the trampoline starts it at 1 MiB).
 fn kernel_phys_end() -> u64 {
-    // SAFETY: only the address of the linker symbol is taken.
-    let virt = unsafe { core::ptr::addr_of!(__kernel_phys_end) as u64 };
-    virt
+    // Only the address of the linker symbol is taken, never its contents.
+    core::ptr::addr_of!(__kernel_phys_end) as u64
 }
 
 /// Heap size: an eighth of RAM, within [16 MiB, 512 MiB].

@@ -8,7 +8,7 @@ use crate::mem::addr_space::AddressSpace;
 use crate::{console, klog, mem, random, time};
 use alloc::boxed::Box;
 use alloc::vec;
-use lintel_syscall::mm::FaultAccess;
+use lintel_syscall::mm::{FaultAccess, FaultError};
 use lintel_syscall::{ExitStatus, Kernel, Process};
 use spin::Mutex;
 use x86_64::registers::model_specific::{FsBase, KernelGsBase};
@@ -140,12 +140,12 @@ pub fn syscall(f: &mut TrapFrame) {
     }
 }
 
-/// A page fault in user mode; true when the page is now mapped.
-pub fn user_page_fault(addr: u64, access: FaultAccess, present: bool) -> bool {
+/// A page fault in user mode: Ok when the page is now mapped.
+pub fn user_page_fault(addr: u64, access: FaultAccess, present: bool) -> Result<(), FaultError> {
     let mut guard = CURRENT.lock();
-    let Some(t) = guard.as_mut() else { return false };
+    let Some(t) = guard.as_mut() else { return Err(FaultError::Segv) };
     let mut k = Services { aspace: &mut t.aspace };
-    lintel_syscall::mm::handle_user_fault(&mut k, &t.proc.mm, addr, access, present).is_ok()
+    lintel_syscall::mm::handle_user_fault(&mut k, &t.proc.mm, addr, access, present)
 }
 
 /// Kills the program with `sig` (no handlers are delivered yet), as Linux
@@ -175,6 +175,7 @@ fn signame(sig: u8) -> &'static str {
         5 => "TRAP",
         7 => "BUS",
         8 => "FPE",
+        9 => "KILL",
         11 => "SEGV",
         _ => "?",
     }

@@ -90,6 +90,7 @@ pub fn sys_rt_sigprocmask(cx: &mut Cx, how: u64, set: u64, oldset: u64, setsize:
 #[cfg(test)]
 mod tests {
     use crate::testkit::TestBed;
+    use alloc::vec::Vec;
 
     #[test]
     fn sigaction_roundtrip_and_validation() {
@@ -97,7 +98,7 @@ mod tests {
         let buf = t.scratch();
         // handler=0x1234, flags=SA_RESTORER|SA_SIGINFO, restorer, mask
         let mut act = Vec::new();
-        for v in [0x1234u64, 0x0400_0004, 0x5678, 1 << 8] {
+        for v in [0x1234u64, 0x0400_0004, 0x5678, 1 << 1] {
             act.extend_from_slice(&v.to_le_bytes());
         }
         t.poke(buf, &act);

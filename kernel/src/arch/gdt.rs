@@ -19,7 +19,7 @@ static GDT: Once<GlobalDescriptorTable> = Once::new();
 
 const DF_STACK_SIZE: usize = 16384;
 #[repr(align(16))]
-struct Stack([u8; DF_STACK_SIZE]);
+struct Stack(#[allow(dead_code)] [u8; DF_STACK_SIZE]);
 static mut DF_STACK: Stack = Stack([0; DF_STACK_SIZE]);
 
 pub fn init() {

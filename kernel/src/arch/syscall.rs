@@ -94,7 +94,7 @@ pub fn init() {
     unsafe {
         // SYSRET: CS = base + 16, SS = base + 8 (0x10 -> 0x23 / 0x1b); SYSCALL: CS = 0x08.
         Msr::new(STAR).write((0x10u64 << 48) | ((KERNEL_CS as u64) << 32));
-        LStar::write(VirtAddr::new(syscall_entry as usize as u64));
+        LStar::write(VirtAddr::new(syscall_entry as *const () as u64));
         SFMask::write(RFlags::INTERRUPT_FLAG | RFlags::DIRECTION_FLAG | RFlags::TRAP_FLAG | RFlags::ALIGNMENT_CHECK);
         Efer::update(|f| f.insert(EferFlags::SYSTEM_CALL_EXTENSIONS | EferFlags::NO_EXECUTE_ENABLE));
         GsBase::write(VirtAddr::new(addr_of_mut!(PERCPU) as u64));

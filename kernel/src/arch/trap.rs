@@ -40,8 +40,6 @@ impl TrapFrame {
     }
 }
 
-/// `vector` of a frame built by `syscall_entry`.
-pub const SYSCALL_VECTOR: u64 = 0x100;
 
 global_asm!(
     r#"

@@ -3,12 +3,13 @@
 //! in the kernel are bugs and panic with the vector, RIP, CR2 and error code.
 
 use super::trap::TrapFrame;
-use lintel_syscall::mm::FaultAccess;
+use lintel_syscall::mm::{FaultAccess, FaultError};
 
 const SIGILL: u8 = 4;
 const SIGTRAP: u8 = 5;
 const SIGBUS: u8 = 7;
 const SIGFPE: u8 = 8;
+const SIGKILL: u8 = 9;
 const SIGSEGV: u8 = 11;
 
 fn name(v: u64) -> &'static str {
@@ -68,10 +69,13 @@ extern "C" fn trap_handler(f: &mut TrapFrame) {
             } else {
                 FaultAccess::Read
             };
-            if crate::task::user_page_fault(addr, access, f.error_code & 1 != 0) {
-                return;
+            match crate::task::user_page_fault(addr, access, f.error_code & 1 != 0) {
+                Ok(()) => return,
+                Err(FaultError::Segv) => (SIGSEGV, Some(addr)),
+                Err(FaultError::OutOfMemory) => {
+                    crate::task::kill_current(SIGKILL, "out of memory", Some(addr), f)
+                }
             }
-            (SIGSEGV, Some(addr))
         }
         0 | 16 | 19 => (SIGFPE, None),
         6 => (SIGILL, None),

@@ -13,7 +13,3 @@ pub fn init(start: usize, size: usize) {
     unsafe { HEAP.lock().init(start as *mut u8, size) };
 }
 
-pub fn stats() -> (usize, usize) {
-    let h = HEAP.lock();
-    (h.used(), h.size())
-}

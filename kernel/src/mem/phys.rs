@@ -41,11 +41,3 @@ pub fn copy_to(phys: u64, data: &[u8]) {
     // SAFETY: as for `copy_from`.
     unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), to_virt(phys) as *mut u8, data.len()) }
 }
-
-/// Copies a whole frame (copy-on-write, mremap fallbacks).
-pub fn copy_frame(dst: u64, src: u64) {
-    // SAFETY: two distinct frames owned by the caller.
-    unsafe {
-        core::ptr::copy_nonoverlapping(to_virt(src) as *const u8, to_virt(dst) as *mut u8, FRAME_SIZE as usize)
-    }
-}

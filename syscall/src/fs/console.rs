@@ -186,3 +186,99 @@ pub fn sys_ppoll(cx: &mut Cx, ufds: u64, nfds: u64, tsp: u64, _sigmask: u64) -> 
     };
     do_poll(cx, ufds, nfds, timeout)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testkit::TestBed;
+
+    fn iov(t: &mut TestBed, at: u64, parts: &[(u64, u64)]) {
+        let mut b = alloc::vec::Vec::new();
+        for (base, len) in parts {
+            b.extend_from_slice(&base.to_le_bytes());
+            b.extend_from_slice(&len.to_le_bytes());
+        }
+        t.poke(at, &b);
+    }
+
+    #[test]
+    fn write_goes_to_the_right_stream_and_checks_fds() {
+        let mut t = TestBed::new();
+        let buf = t.scratch();
+        t.poke(buf, b"out err");
+        assert_eq!(t.call("write", [1, buf, 3, 0, 0, 0]), 3);
+        assert_eq!(t.call("write", [2, buf + 4, 3, 0, 0, 0]), 3);
+        assert_eq!(t.k.stdout, b"out");
+        assert_eq!(t.k.stderr, b"err");
+        assert_eq!(t.call("write", [3, buf, 3, 0, 0, 0]) as i64, -9);
+        assert_eq!(t.call("write", [u64::MAX, buf, 3, 0, 0, 0]) as i64, -9);
+        // The high half of the fd register is ignored, as for `unsigned int fd`.
+        assert_eq!(t.call("write", [1 | 0xdead_0000_0000, buf, 1, 0, 0, 0]), 1);
+        assert_eq!(t.call("write", [1, buf, 0, 0, 0, 0]), 0);
+    }
+
+    #[test]
+    fn bad_buffers_are_efault_and_partial_writes_count() {
+        let mut t = TestBed::new();
+        let buf = t.scratch();
+        assert_eq!(t.call("write", [1, 1, 10, 0, 0, 0]) as i64, -14);
+        assert_eq!(t.call("write", [1, 0xffff_8000_0000_0000, 10, 0, 0, 0]) as i64, -14);
+        // A buffer running off the end of the mapping: what fits is written.
+        let end = buf + 0x10000;
+        assert_eq!(t.call("write", [1, end - 4096, 8192, 0, 0, 0]), 4096);
+        assert_eq!(t.call("read", [0, 8, 10, 0, 0, 0]) as i64, -14);
+    }
+
+    #[test]
+    fn writev_and_readv() {
+        let mut t = TestBed::new();
+        let buf = t.scratch();
+        t.poke(buf, b"abcdef");
+        iov(&mut t, buf + 64, &[(buf, 2), (buf + 2, 0), (buf + 3, 3)]);
+        assert_eq!(t.call("writev", [1, buf + 64, 3, 0, 0, 0]), 5);
+        assert_eq!(t.k.stdout, b"abdef");
+        assert_eq!(t.call("writev", [1, buf + 64, 1025, 0, 0, 0]) as i64, -22);
+        iov(&mut t, buf + 64, &[(buf, u64::MAX / 2), (buf, u64::MAX / 2)]);
+        assert_eq!(t.call("writev", [1, buf + 64, 2, 0, 0, 0]) as i64, -22);
+        t.k.input.extend(b"input");
+        iov(&mut t, buf + 64, &[(buf + 128, 0), (buf + 256, 100)]);
+        assert_eq!(t.call("readv", [0, buf + 64, 2, 0, 0, 0]), 5);
+        assert_eq!(t.peek(buf + 256, 5), b"input");
+    }
+
+    #[test]
+    fn ioctl_reports_a_terminal_only_when_it_is_one() {
+        let mut t = TestBed::new();
+        let buf = t.scratch();
+        assert_eq!(t.call("ioctl", [1, 0x5413, buf, 0, 0, 0]) as i64, -25);
+        t.k.tty = true;
+        assert_eq!(t.call("ioctl", [1, 0x5413, buf, 0, 0, 0]), 0);
+        assert_eq!(t.peek(buf, 4), [24, 0, 80, 0]);
+        assert_eq!(t.call("ioctl", [0, 0x5401, buf, 0, 0, 0]), 0);
+        assert_eq!(t.call("ioctl", [0, 0x5401, 8, 0, 0, 0]) as i64, -14);
+        assert_eq!(t.call("ioctl", [0, 0x1234, buf, 0, 0, 0]) as i64, -25);
+        assert_eq!(t.call("ioctl", [5, 0x5401, buf, 0, 0, 0]) as i64, -9);
+    }
+
+    #[test]
+    fn poll_reports_console_readiness_and_nval() {
+        let mut t = TestBed::new();
+        let buf = t.scratch();
+        // {fd 0, POLLIN}, {fd 1, POLLOUT}, {fd 7, POLLIN}, {fd -1, POLLIN}
+        let mut b = alloc::vec::Vec::new();
+        for (fd, ev) in [(0i32, 1i16), (1, 4), (7, 1), (-1, 1)] {
+            b.extend_from_slice(&fd.to_le_bytes());
+            b.extend_from_slice(&ev.to_le_bytes());
+            b.extend_from_slice(&0i16.to_le_bytes());
+        }
+        t.poke(buf, &b);
+        assert_eq!(t.call("poll", [buf, 4, 0, 0, 0, 0]), 2);
+        let r = t.peek(buf, 32);
+        assert_eq!(&r[6..8], &[0, 0], "no input yet");
+        assert_eq!(&r[14..16], &[4, 0]);
+        assert_eq!(&r[22..24], &[0x20, 0]);
+        assert_eq!(&r[30..32], &[0, 0]);
+        t.k.input.push_back(b'x');
+        assert_eq!(t.call("poll", [buf, 1, 0, 0, 0, 0]), 1);
+        assert_eq!(t.peek(buf + 6, 2), [1, 0]);
+    }
+}

@@ -11,17 +11,45 @@ pub enum FaultAccess {
     Exec,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultError {
+    /// No mapping, or one that forbids the access: SIGSEGV.
+    Segv,
+    /// A valid access but no memory left to back it: the OOM killer's SIGKILL.
+    OutOfMemory,
+}
+
 /// Ok when the page is now present and the access may be retried.
 /// `present` says the page was already mapped (a protection violation).
-pub fn handle_user_fault(k: &mut dyn Kernel, mm: &MemoryMap, addr: u64, access: FaultAccess, present: bool) -> Result<(), ()> {
-    let vma = mm.find(addr).ok_or(())?;
+pub fn handle_user_fault(k: &mut dyn Kernel, mm: &MemoryMap, addr: u64, access: FaultAccess, present: bool) -> Result<(), FaultError> {
+    let vma = mm.find(addr).ok_or(FaultError::Segv)?;
     let allowed = match access {
         FaultAccess::Read => vma.prot != 0,
         FaultAccess::Write => vma.prot & PROT_WRITE != 0,
         FaultAccess::Exec => vma.prot & PROT_EXEC != 0,
     };
     if !allowed || present {
-        return Err(());
+        return Err(FaultError::Segv);
     }
-    k.populate(page_down(addr), vma.prot).map_err(|_| ())
+    k.populate(page_down(addr), vma.prot).map_err(|_| FaultError::OutOfMemory)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::TestBed;
+
+    #[test]
+    fn faults_populate_allowed_pages_only() {
+        let mut t = TestBed::new();
+        let a = t.call("mmap", [0, 0x2000, 1, 0x22, u64::MAX, 0]); // PROT_READ
+        let r = handle_user_fault(&mut t.k, &t.p.mm, a + 5, FaultAccess::Read, false);
+        assert_eq!(r, Ok(()));
+        assert!(t.k.pages.contains_key(&a));
+        assert_eq!(handle_user_fault(&mut t.k, &t.p.mm, a, FaultAccess::Write, true), Err(FaultError::Segv));
+        assert_eq!(handle_user_fault(&mut t.k, &t.p.mm, a, FaultAccess::Exec, false), Err(FaultError::Segv));
+        assert_eq!(handle_user_fault(&mut t.k, &t.p.mm, 0, FaultAccess::Read, false), Err(FaultError::Segv));
+        t.k.page_limit = Some(t.k.pages.len());
+        assert_eq!(handle_user_fault(&mut t.k, &t.p.mm, a + 0x1000, FaultAccess::Read, false), Err(FaultError::OutOfMemory));
+    }
 }

@@ -7,7 +7,7 @@ mod mmap;
 mod vma;
 
 pub use brk::sys_brk;
-pub use fault::{handle_user_fault, FaultAccess};
+pub use fault::{handle_user_fault, FaultAccess, FaultError};
 pub use mmap::{sys_madvise, sys_mmap, sys_mprotect, sys_mremap, sys_munmap};
 pub use vma::{MemoryMap, Vma, VmaKind};
 

@@ -25,7 +25,7 @@ impl ExecError {
     pub fn errno(&self) -> Errno {
         match self {
             ExecError::Elf(_) => Errno::ENOEXEC,
-            ExecError::Stack(_) => Errno::E2BIG,
+            ExecError::Stack(e) => Errno::new(e.errno()),
             ExecError::Mem(e) => *e,
         }
     }
@@ -35,7 +35,7 @@ impl fmt::Display for ExecError {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self {
             ExecError::Elf(e) => write!(f, "{e}"),
-            ExecError::Stack(e) => write!(f, "initial stack: {e:?}"),
+            ExecError::Stack(e) => write!(f, "initial stack: {e}"),
             ExecError::Mem(e) => write!(f, "out of memory ({})", e.name().unwrap_or("?")),
         }
     }
@@ -110,4 +110,91 @@ fn populate(k: &mut dyn Kernel, mm: &MemoryMap, addr: u64, len: u64) -> Result<(
         page += PAGE_SIZE;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::TestBed;
+    use alloc::vec::Vec;
+    use lintel_loader::{parse_initial_stack, AT_ENTRY, AT_PHDR, AT_RANDOM};
+
+    /// A static ELF: text (R-X) at 0x400000 holding the headers, and data
+    /// (RW-) at 0x401000 with 8 bytes in the file and a 0x2000-byte bss.
+    fn tiny_elf() -> Vec<u8> {
+        let mut f = alloc::vec![0u8; 0x1010];
+        let w16 = |f: &mut Vec<u8>, o: usize, v: u16| f[o..o + 2].copy_from_slice(&v.to_le_bytes());
+        let w32 = |f: &mut Vec<u8>, o: usize, v: u32| f[o..o + 4].copy_from_slice(&v.to_le_bytes());
+        let w64 = |f: &mut Vec<u8>, o: usize, v: u64| f[o..o + 8].copy_from_slice(&v.to_le_bytes());
+        f[..4].copy_from_slice(b"\x7fELF");
+        f[4] = 2; // 64-bit
+        f[5] = 1; // little-endian
+        f[6] = 1;
+        w16(&mut f, 16, 2); // ET_EXEC
+        w16(&mut f, 18, 62); // x86_64
+        w32(&mut f, 20, 1);
+        w64(&mut f, 24, 0x400100); // entry
+        w64(&mut f, 32, 64); // phoff
+        w16(&mut f, 52, 64);
+        w16(&mut f, 54, 56);
+        w16(&mut f, 56, 2);
+        let ph = |f: &mut Vec<u8>, i: usize, flags: u32, off: u64, va: u64, filesz: u64, memsz: u64| {
+            let o = 64 + i * 56;
+            w32(f, o, 1); // PT_LOAD
+            w32(f, o + 4, flags);
+            w64(f, o + 8, off);
+            w64(f, o + 16, va);
+            w64(f, o + 24, va);
+            w64(f, o + 32, filesz);
+            w64(f, o + 40, memsz);
+            w64(f, o + 48, 0x1000);
+        };
+        ph(&mut f, 0, 5, 0, 0x400000, 0x200, 0x200);
+        ph(&mut f, 1, 6, 0x1000, 0x401000, 8, 0x2008);
+        f[0x100] = 0xcc;
+        f[0x1000..0x1008].copy_from_slice(b"DATADATA");
+        f
+    }
+
+    #[test]
+    fn exec_maps_segments_bss_heap_and_stack() {
+        let mut t = TestBed::new();
+        let elf = tiny_elf();
+        let e = exec(&mut t.k, &mut t.p, &elf, &[b"prog", b"arg 1"], &[b"K=V"], b"/bin/prog").unwrap();
+        assert_eq!(e.rip, 0x400100);
+        assert_eq!(e.rsp % 16, 0);
+        assert_eq!(t.peek(0x400100, 1), [0xcc]);
+        assert_eq!(t.peek(0x401000, 8), b"DATADATA");
+        assert_eq!(t.peek(0x402000, 8), [0; 8], "bss is zero");
+        assert!(t.try_poke(0x400100, b"x").is_err(), "text is read-only");
+        assert_eq!(t.p.mm.brk_start, 0x404000);
+        assert_eq!(t.p.comm, b"prog");
+        let stack = t.peek(e.rsp, (STACK_TOP - e.rsp) as usize);
+        let s = parse_initial_stack(&stack, e.rsp).expect("a well-formed initial stack");
+        assert_eq!(s.argv, [&b"prog"[..], b"arg 1"]);
+        assert_eq!(s.envp, [&b"K=V"[..]]);
+        assert_eq!(s.aux(AT_ENTRY), Some(0x400100));
+        assert_eq!(s.aux(AT_PHDR), Some(0x400040));
+        assert!(s.aux(AT_RANDOM).is_some());
+    }
+
+    #[test]
+    fn a_bad_elf_leaves_the_process_untouched() {
+        let mut t = TestBed::new();
+        let a = t.scratch();
+        let mut elf = tiny_elf();
+        elf[18] = 40; // ARM
+        let err = exec(&mut t.k, &mut t.p, &elf, &[b"p"], &[], b"p").unwrap_err();
+        assert_eq!(err.errno(), Errno::ENOEXEC);
+        assert!(alloc::format!("{err}").contains("x86_64"), "{err}");
+        assert!(t.try_peek(a, 1).is_ok(), "old mappings survive");
+    }
+
+    #[test]
+    fn running_out_of_memory_is_enomem() {
+        let mut t = TestBed::new();
+        t.k.page_limit = Some(1);
+        let err = exec(&mut t.k, &mut t.p, &tiny_elf(), &[b"p"], &[], b"p").unwrap_err();
+        assert_eq!(err.errno(), Errno::ENOMEM);
+    }
 }
