@@ -28,7 +28,8 @@ impl Uart {
         outb(base, 0x01); // 115200 baud
         outb(base + 1, 0x00);
         outb(base + 3, 0x03); // 8N1
-        outb(base + 2, 0xc7); // FIFO on, cleared
+        // The FIFO control register is left alone: changing the FIFO enable
+        // bit makes QEMU drop received bytes, and input may already be there.
         outb(base + 4, 0x03); // DTR | RTS
         Some(u)
     }

@@ -1,0 +1,290 @@
+//! The command line of the `lintel` binary, parsed by hand.
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::accel::Accel;
+
+pub const USAGE: &str = "\
+lintel: run unmodified static Linux x86-64 programs on the Lintel kernel under QEMU
+
+Usage:
+  lintel run [OPTIONS] [--] PROGRAM [ARGS...]
+  lintel demo
+  lintel test [CARGO TEST ARGS...]
+  lintel help
+
+Commands:
+  run    Boot PROGRAM (a static Linux ELF on this host) with ARGS. Its stdout and
+         stderr become ours, our stdin is its stdin, and we exit with its status
+         (128+S when killed by signal S, 124 on timeout, 125 when the kernel
+         panics or QEMU fails). Builds the kernel first when needed.
+  demo   Install what is missing, build the kernel and a few demo programs, run them.
+  test   Install what is missing, build the kernel, run `cargo test` in the
+         workspace with LINTEL_KERNEL set; exits with cargo's status.
+
+Options of `run` (before PROGRAM):
+  --timeout SECS      kill the machine after SECS seconds (exit status 124)
+  -m, --memory MEM    guest memory, QEMU syntax (default 512M)
+  -e, --env KEY=VALUE add to the program's environment (repeatable; it starts empty)
+  --accel auto|kvm|tcg
+                      accelerator (default auto: KVM when the host has a real one)
+  -v, --verbose       show the kernel log on stderr
+  --log FILE          write the kernel log to FILE
+  -h, --help          this text
+
+Environment:
+  LINTEL_KERNEL   use this kernel image instead of building one
+  LINTEL_QEMU     the QEMU binary (default qemu-system-x86_64)
+";
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    Help,
+    Run(RunArgs),
+    Demo,
+    Test(Vec<OsString>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunArgs {
+    pub timeout: Option<Duration>,
+    pub memory: String,
+    pub env: Vec<OsString>,
+    pub accel: Accel,
+    pub verbose: bool,
+    pub log: Option<PathBuf>,
+    /// The program as typed; it is also `argv[0]`.
+    pub program: PathBuf,
+    /// The arguments after the program.
+    pub args: Vec<OsString>,
+}
+
+impl RunArgs {
+    /// The guest argv: the program as typed, then its arguments.
+    pub fn argv(&self) -> Vec<OsString> {
+        std::iter::once(self.program.clone().into_os_string())
+            .chain(self.args.iter().cloned())
+            .collect()
+    }
+}
+
+/// Parses everything after the binary name.
+pub fn parse(args: &[OsString]) -> Result<Command, String> {
+    let Some((first, rest)) = args.split_first() else {
+        return Ok(Command::Help);
+    };
+    match first.to_str() {
+        Some("run") => parse_run(rest),
+        Some("demo") => match rest.first() {
+            None => Ok(Command::Demo),
+            Some(a) if is_help(a) => Ok(Command::Help),
+            Some(a) => Err(format!(
+                "demo takes no arguments (got `{}`)",
+                a.to_string_lossy()
+            )),
+        },
+        Some("test") => Ok(Command::Test(rest.to_vec())),
+        Some("help" | "-h" | "--help") => Ok(Command::Help),
+        _ => Err(format!("unknown command `{}`", first.to_string_lossy())),
+    }
+}
+
+fn is_help(a: &OsStr) -> bool {
+    a == "-h" || a == "--help"
+}
+
+fn parse_run(args: &[OsString]) -> Result<Command, String> {
+    let mut timeout = None;
+    let mut memory = "512M".to_owned();
+    let mut env = Vec::new();
+    let mut accel = Accel::Auto;
+    let mut verbose = false;
+    let mut log = None;
+    let mut i = 0;
+    while i < args.len() {
+        let arg = &args[i];
+        let bytes = arg.as_bytes();
+        if bytes == b"--" {
+            i += 1;
+            break;
+        }
+        if !bytes.starts_with(b"-") || bytes == b"-" {
+            break;
+        }
+        // `--name=value` or `--name value`.
+        let (name, inline) = match arg.to_str().and_then(|s| s.split_once('=')) {
+            Some((n, v)) if n.starts_with("--") => (n.to_owned(), Some(OsString::from(v))),
+            _ => (arg.to_string_lossy().into_owned(), None),
+        };
+        let mut value = |what: &str| -> Result<OsString, String> {
+            if let Some(v) = inline.clone() {
+                return Ok(v);
+            }
+            i += 1;
+            args.get(i)
+                .cloned()
+                .ok_or_else(|| format!("{name} needs {what}"))
+        };
+        match name.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "-v" | "--verbose" => verbose = true,
+            "--timeout" => timeout = Some(parse_timeout(&value("a number of seconds")?)?),
+            "-m" | "--memory" => {
+                memory = value("a size")?
+                    .into_string()
+                    .map_err(|_| "bad memory size".to_owned())?;
+            }
+            "-e" | "--env" => {
+                let v = value("KEY=VALUE")?;
+                match v.as_bytes().iter().position(|&b| b == b'=') {
+                    Some(0) | None => {
+                        return Err(format!(
+                            "{name} wants KEY=VALUE, got `{}`",
+                            v.to_string_lossy()
+                        ))
+                    }
+                    Some(_) => env.push(v),
+                }
+            }
+            "--accel" => accel = value("auto, kvm or tcg")?.to_string_lossy().parse()?,
+            "--log" => log = Some(PathBuf::from(value("a file name")?)),
+            _ => return Err(format!("unknown option `{name}` for run")),
+        }
+        i += 1;
+    }
+    let Some(program) = args.get(i) else {
+        return Err("run needs a PROGRAM".to_owned());
+    };
+    Ok(Command::Run(RunArgs {
+        timeout,
+        memory,
+        env,
+        accel,
+        verbose,
+        log,
+        program: PathBuf::from(program),
+        args: args[i + 1..].to_vec(),
+    }))
+}
+
+fn parse_timeout(v: &OsStr) -> Result<Duration, String> {
+    let s = v.to_string_lossy();
+    match s.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs > 0.0 && secs < 1e9 => {
+            Ok(Duration::from_secs_f64(secs))
+        }
+        _ => Err(format!("bad timeout `{s}` (seconds, e.g. 30 or 2.5)")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> Result<Command, String> {
+        parse(&args.iter().map(OsString::from).collect::<Vec<_>>())
+    }
+
+    fn run(args: &[&str]) -> RunArgs {
+        match p(args) {
+            Ok(Command::Run(r)) => r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn commands() {
+        assert_eq!(p(&[]), Ok(Command::Help));
+        assert_eq!(p(&["--help"]), Ok(Command::Help));
+        assert_eq!(p(&["help"]), Ok(Command::Help));
+        assert_eq!(p(&["demo"]), Ok(Command::Demo));
+        assert_eq!(p(&["test"]), Ok(Command::Test(vec![])));
+        assert_eq!(
+            p(&["test", "-p", "lintel", "--", "--nocapture"]),
+            Ok(Command::Test(
+                ["-p", "lintel", "--", "--nocapture"]
+                    .map(OsString::from)
+                    .to_vec()
+            ))
+        );
+        assert!(p(&["frobnicate"]).is_err());
+        assert!(p(&["demo", "x"]).is_err());
+        assert_eq!(p(&["run", "--help"]), Ok(Command::Help));
+    }
+
+    #[test]
+    fn run_defaults() {
+        let r = run(&["run", "./hello"]);
+        assert_eq!(r.program, PathBuf::from("./hello"));
+        assert!(r.args.is_empty());
+        assert_eq!(r.timeout, None);
+        assert_eq!(r.memory, "512M");
+        assert!(r.env.is_empty());
+        assert_eq!(r.accel, Accel::Auto);
+        assert!(!r.verbose);
+        assert_eq!(r.log, None);
+        assert_eq!(r.argv(), [OsString::from("./hello")]);
+    }
+
+    #[test]
+    fn run_with_every_option() {
+        let r = run(&[
+            "run",
+            "--timeout",
+            "2.5",
+            "-m",
+            "1G",
+            "-e",
+            "A=1",
+            "--env=B=two words",
+            "--accel",
+            "tcg",
+            "-v",
+            "--log",
+            "/tmp/k.log",
+            "--",
+            "./prog",
+            "a",
+            "b c",
+            "--not-an-option",
+            "",
+        ]);
+        assert_eq!(r.timeout, Some(Duration::from_millis(2500)));
+        assert_eq!(r.memory, "1G");
+        assert_eq!(r.env, ["A=1", "B=two words"].map(OsString::from));
+        assert_eq!(r.accel, Accel::Tcg);
+        assert!(r.verbose);
+        assert_eq!(r.log, Some(PathBuf::from("/tmp/k.log")));
+        assert_eq!(
+            r.argv(),
+            ["./prog", "a", "b c", "--not-an-option", ""].map(OsString::from)
+        );
+    }
+
+    #[test]
+    fn options_stop_at_the_program() {
+        let r = run(&["run", "--timeout=3", "prog", "-v", "--", "x"]);
+        assert_eq!(r.timeout, Some(Duration::from_secs(3)));
+        assert!(!r.verbose);
+        assert_eq!(r.args, ["-v", "--", "x"].map(OsString::from));
+        // After `--` even a dash-name is the program.
+        let r = run(&["run", "--", "-weird"]);
+        assert_eq!(r.program, PathBuf::from("-weird"));
+    }
+
+    #[test]
+    fn run_errors() {
+        assert!(p(&["run"]).is_err());
+        assert!(p(&["run", "--"]).is_err());
+        assert!(p(&["run", "--timeout"]).is_err());
+        assert!(p(&["run", "--timeout", "0", "x"]).is_err());
+        assert!(p(&["run", "--timeout", "soon", "x"]).is_err());
+        assert!(p(&["run", "--accel", "hvf", "x"]).is_err());
+        assert!(p(&["run", "-e", "NOEQUALS", "x"]).is_err());
+        assert!(p(&["run", "-e", "=v", "x"]).is_err());
+        assert!(p(&["run", "--bogus", "x"]).is_err());
+    }
+}

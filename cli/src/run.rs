@@ -1,0 +1,404 @@
+//! Running one program: initrd + command line, QEMU with the three serial
+//! channels, an optional timeout, and the outcome.
+
+use std::ffi::OsString;
+use std::io::{self, Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::accel::{Accel, ResolvedAccel};
+use crate::channels::{self, Connection, SerialListeners};
+use crate::cmdline::kernel_cmdline;
+use crate::cpio;
+use crate::outcome::{decide_outcome, LogScanner, Outcome, QemuEnd};
+use crate::qemu::{qemu_args, qemu_binary, QemuConfig};
+use crate::tempdir::TempDir;
+
+/// How long QEMU may take to connect to the serial sockets.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long QEMU may linger after the exit line before it is killed.
+const EXIT_GRACE: Duration = Duration::from_secs(5);
+
+/// What the program reads on fd 0.
+#[derive(Clone, Debug, Default)]
+pub enum Stdin {
+    /// Nothing: end of input at once.
+    #[default]
+    Null,
+    /// These bytes, then end of input.
+    Bytes(Vec<u8>),
+    /// Our own stdin, forwarded as it comes.
+    Inherit,
+}
+
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// The kernel ELF.
+    pub kernel: PathBuf,
+    /// Host path of the program; it becomes `/<file name>` in the initrd.
+    pub program: PathBuf,
+    /// `argv[0]` included.
+    pub argv: Vec<OsString>,
+    /// `KEY=VALUE` strings: the program's whole environment.
+    pub env: Vec<OsString>,
+    /// QEMU `-m` value.
+    pub memory: String,
+    pub timeout: Option<Duration>,
+    pub accel: Accel,
+    pub stdin: Stdin,
+    /// Adds `quiet` to the kernel command line.
+    pub quiet: bool,
+}
+
+impl RunOptions {
+    /// argv = [program as given], no environment, 512M, no timeout, automatic
+    /// accelerator, empty stdin.
+    pub fn new(kernel: PathBuf, program: PathBuf) -> Self {
+        RunOptions {
+            argv: vec![program.clone().into_os_string()],
+            kernel,
+            program,
+            env: Vec::new(),
+            memory: "512M".to_owned(),
+            timeout: None,
+            accel: Accel::Auto,
+            stdin: Stdin::Null,
+            quiet: false,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct RunResult {
+    pub outcome: Outcome,
+    /// COM1: the program's stdout.
+    pub stdout: Vec<u8>,
+    /// COM2: the program's stderr.
+    pub stderr: Vec<u8>,
+    /// COM3: the kernel log.
+    pub log: Vec<u8>,
+    pub accel: ResolvedAccel,
+    /// From starting QEMU to its end.
+    pub wall: Duration,
+}
+
+/// Where the three channels go.
+pub struct Sinks {
+    pub stdout: Box<dyn Write + Send>,
+    pub stderr: Box<dyn Write + Send>,
+    pub log: Box<dyn Write + Send>,
+}
+
+/// What [`run`] reports besides the bytes.
+#[derive(Debug)]
+pub struct Finished {
+    pub outcome: Outcome,
+    pub accel: ResolvedAccel,
+    pub wall: Duration,
+}
+
+/// Runs the program, capturing the three channels (for tests).
+pub fn run_captured(opts: &RunOptions) -> io::Result<RunResult> {
+    let (stdout, stderr, log) = (
+        SharedBuf::default(),
+        SharedBuf::default(),
+        SharedBuf::default(),
+    );
+    let sinks = Sinks {
+        stdout: Box::new(stdout.clone()),
+        stderr: Box::new(stderr.clone()),
+        log: Box::new(log.clone()),
+    };
+    let done = run(opts, sinks)?;
+    Ok(RunResult {
+        outcome: done.outcome,
+        stdout: stdout.take(),
+        stderr: stderr.take(),
+        log: log.take(),
+        accel: done.accel,
+        wall: done.wall,
+    })
+}
+
+/// Runs the program streaming: its stdout to our stdout, its stderr to our
+/// stderr, the kernel log to `log` (`None` = discard), as the bytes arrive.
+pub fn run_streaming(opts: &RunOptions, log: Option<Box<dyn Write + Send>>) -> io::Result<Outcome> {
+    let sinks = Sinks {
+        stdout: Box::new(io::stdout()),
+        stderr: Box::new(io::stderr()),
+        log: log.unwrap_or_else(|| Box::new(io::sink())),
+    };
+    Ok(run(opts, sinks)?.outcome)
+}
+
+/// The general form: each channel to its sink. `Err` means the run could not
+/// start (no program, no QEMU, QEMU refused its arguments); anything after
+/// the start is an [`Outcome`].
+pub fn run(opts: &RunOptions, sinks: Sinks) -> io::Result<Finished> {
+    let accel = opts.accel.resolve();
+    if !opts.kernel.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("kernel image {} not found", opts.kernel.display()),
+        ));
+    }
+    let name = opts.program.file_name().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} does not name a file", opts.program.display()),
+        )
+    })?;
+    let program = std::fs::read(&opts.program).map_err(|e| {
+        io::Error::new(e.kind(), format!("reading {}: {e}", opts.program.display()))
+    })?;
+
+    let tmp = TempDir::new()?;
+    let initrd = tmp.path().join("initrd.cpio");
+    std::fs::write(
+        &initrd,
+        cpio::single_program_archive(name.as_bytes(), &program)?,
+    )?;
+    let listeners = SerialListeners::bind(tmp.path())?;
+    let config = QemuConfig {
+        kernel: opts.kernel.clone(),
+        initrd,
+        cmdline: kernel_cmdline(name.as_bytes(), &opts.argv, &opts.env, opts.quiet),
+        memory: opts.memory.clone(),
+        accel,
+        serial_sockets: listeners.paths().clone(),
+    };
+
+    let qemu = qemu_binary();
+    let start = Instant::now();
+    let child = Command::new(&qemu)
+        .args(qemu_args(&config))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            let hint = if e.kind() == io::ErrorKind::NotFound {
+                " (install the Debian package qemu-system-x86, or run `cargo lintel demo` as root)"
+            } else {
+                ""
+            };
+            io::Error::new(
+                e.kind(),
+                format!("starting {}: {e}{hint}", qemu.to_string_lossy()),
+            )
+        })?;
+    let mut qemu = QemuGuard(child);
+    let mut qemu_stderr = qemu.0.stderr.take().expect("piped");
+    let stderr_reader = thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = qemu_stderr.read_to_end(&mut buf);
+        String::from_utf8_lossy(&buf).into_owned()
+    });
+
+    let streams = match listeners.accept(&mut qemu.0, start + CONNECT_TIMEOUT)? {
+        Connection::Connected(streams) => streams,
+        Connection::QemuExited(status) => {
+            let said = stderr_reader.join().unwrap_or_default();
+            return Err(io::Error::other(format!(
+                "QEMU exited ({status}) before connecting to the serial sockets: {}",
+                said.trim()
+            )));
+        }
+    };
+    drop(listeners);
+
+    let com1_in = streams.com1.try_clone()?;
+    match opts.stdin.clone() {
+        // Our stdin may never end: that thread is left behind, not joined.
+        Stdin::Inherit => drop(thread::spawn(move || channels::forward_stdin(com1_in))),
+        Stdin::Bytes(bytes) => drop(thread::spawn(move || channels::send_input(com1_in, &bytes))),
+        Stdin::Null => drop(thread::spawn(move || channels::send_input(com1_in, &[]))),
+    }
+    let Sinks {
+        stdout,
+        stderr,
+        log,
+    } = sinks;
+    let (com1, com2, com3) = (streams.com1, streams.com2, streams.com3);
+    let stdout_pump = thread::spawn(move || channels::pump(com1, stdout, |_| {}));
+    let stderr_pump = thread::spawn(move || channels::pump(com2, stderr, |_| {}));
+    let exit_seen = Arc::new(AtomicBool::new(false));
+    let log_pump = {
+        let exit_seen = exit_seen.clone();
+        thread::spawn(move || {
+            let mut scanner = LogScanner::new();
+            channels::pump(com3, log, |chunk| {
+                scanner.feed(chunk);
+                if scanner.event().is_some() {
+                    exit_seen.store(true, Ordering::Relaxed);
+                }
+            });
+            scanner.finish();
+            scanner
+        })
+    };
+
+    let deadline = opts.timeout.map(|t| start + t);
+    let (status, timed_out) = wait(&mut qemu.0, deadline, &exit_seen)?;
+    let wall = start.elapsed();
+
+    let _ = stdout_pump.join();
+    let _ = stderr_pump.join();
+    let scanner = log_pump.join().unwrap_or_default();
+    let said = stderr_reader.join().unwrap_or_default();
+    let tail: Vec<&str> = scanner.tail().collect();
+    let outcome = decide_outcome(
+        scanner.event().cloned(),
+        timed_out,
+        qemu_end(status),
+        &tail,
+        &said,
+    );
+    Ok(Finished {
+        outcome,
+        accel,
+        wall,
+    })
+}
+
+/// Waits for QEMU to end. It is killed at the deadline (the run timed out),
+/// or when it lingers after the exit line was logged.
+fn wait(
+    qemu: &mut Child,
+    deadline: Option<Instant>,
+    exit_seen: &AtomicBool,
+) -> io::Result<(ExitStatus, bool)> {
+    let mut pause = Duration::from_millis(1);
+    let mut exit_seen_at = None;
+    loop {
+        if let Some(status) = qemu.try_wait()? {
+            return Ok((status, false));
+        }
+        let now = Instant::now();
+        if exit_seen.load(Ordering::Relaxed) && now >= *exit_seen_at.get_or_insert(now + EXIT_GRACE)
+        {
+            return Ok((kill(qemu)?, false));
+        }
+        if deadline.is_some_and(|d| now >= d) {
+            return Ok((kill(qemu)?, true));
+        }
+        thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(10));
+    }
+}
+
+fn kill(qemu: &mut Child) -> io::Result<ExitStatus> {
+    let _ = qemu.kill();
+    qemu.wait()
+}
+
+fn qemu_end(status: ExitStatus) -> QemuEnd {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => QemuEnd::Code(code),
+        (None, Some(sig)) => QemuEnd::Signal(sig),
+        (None, None) => QemuEnd::Unknown,
+    }
+}
+
+/// Kills and reaps QEMU on every path out of [`run`].
+struct QemuGuard(Child);
+
+impl Drop for QemuGuard {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = kill(&mut self.0);
+        }
+    }
+}
+
+/// A byte buffer shared between a pump thread and the caller.
+#[derive(Clone, Default)]
+struct SharedBuf(Arc<Mutex<Vec<u8>>>);
+
+impl SharedBuf {
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+impl Write for SharedBuf {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let o = RunOptions::new("/k".into(), "./hello".into());
+        assert_eq!(o.argv, [OsString::from("./hello")]);
+        assert!(o.env.is_empty());
+        assert_eq!(o.memory, "512M");
+        assert_eq!(o.timeout, None);
+        assert_eq!(o.accel, Accel::Auto);
+        assert!(matches!(o.stdin, Stdin::Null));
+        assert!(!o.quiet);
+    }
+
+    #[test]
+    fn missing_kernel_or_program_is_an_error() {
+        let o = RunOptions::new("/nonexistent/kernel".into(), "/bin/true".into());
+        assert_eq!(
+            run_captured(&o).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        let o = RunOptions::new("/bin/true".into(), "/nonexistent/prog".into());
+        assert_eq!(
+            run_captured(&o).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+    }
+
+    #[test]
+    fn waiting_kills_at_the_deadline() {
+        let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+        let t = Instant::now();
+        let (status, timed_out) = wait(
+            &mut child,
+            Some(Instant::now() + Duration::from_millis(100)),
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        assert!(timed_out);
+        assert_eq!(status.signal(), Some(9));
+        assert!(t.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn waiting_returns_the_status() {
+        let mut child = Command::new("sh").args(["-c", "exit 5"]).spawn().unwrap();
+        let (status, timed_out) = wait(&mut child, None, &AtomicBool::new(false)).unwrap();
+        assert!(!timed_out);
+        assert_eq!(status.code(), Some(5));
+    }
+
+    #[test]
+    fn guard_kills_on_drop() {
+        let child = Command::new("sleep").arg("30").spawn().unwrap();
+        let pid = child.id();
+        drop(QemuGuard(child));
+        // Reaped: no such process any more.
+        assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
+    }
+}

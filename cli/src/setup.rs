@@ -1,0 +1,292 @@
+//! Installing what the demo and the tests need, when it is missing: QEMU,
+//! musl-gcc, a static busybox (Debian packages) and the kernel's Rust target.
+
+use std::ffi::OsStr;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::kernel_image::{workspace_root, KERNEL_TARGET};
+
+/// The busybox the demo copies into its initrd.
+pub const BUSYBOX: &str = "/bin/busybox";
+
+/// A host tool and the Debian package that provides it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Requirement {
+    pub what: &'static str,
+    pub package: &'static str,
+}
+
+pub const QEMU: Requirement = Requirement {
+    what: "qemu-system-x86_64",
+    package: "qemu-system-x86",
+};
+pub const MUSL_GCC: Requirement = Requirement {
+    what: "musl-gcc",
+    package: "musl-tools",
+};
+pub const STATIC_BUSYBOX: Requirement = Requirement {
+    what: "a static /bin/busybox",
+    package: "busybox-static",
+};
+
+/// Makes sure everything is there; quiet when it already is.
+pub fn ensure_host_tools() -> io::Result<()> {
+    let missing = missing_requirements();
+    if !missing.is_empty() {
+        install_packages(&missing)?;
+        let still = missing_requirements();
+        if !still.is_empty() {
+            return Err(io::Error::other(format!(
+                "still missing after apt-get: {}",
+                describe(&still)
+            )));
+        }
+    }
+    ensure_rust_target()
+}
+
+/// What is not there yet.
+pub fn missing_requirements() -> Vec<Requirement> {
+    let mut missing = Vec::new();
+    if find_in_path("qemu-system-x86_64").is_none() {
+        missing.push(QEMU);
+    }
+    if find_in_path("musl-gcc").is_none() {
+        missing.push(MUSL_GCC);
+    }
+    if !is_static_elf(Path::new(BUSYBOX)) {
+        missing.push(STATIC_BUSYBOX);
+    }
+    missing
+}
+
+fn describe(reqs: &[Requirement]) -> String {
+    reqs.iter()
+        .map(|r| format!("{} (package {})", r.what, r.package))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The `apt-get` invocations, prefixed by `prefix` (e.g. `sudo -n`).
+pub fn apt_commands(prefix: &[&str], packages: &[&str]) -> [Vec<String>; 2] {
+    let with = |rest: &[&str]| {
+        prefix
+            .iter()
+            .chain(rest)
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+    };
+    let mut install = vec![
+        "env",
+        "DEBIAN_FRONTEND=noninteractive",
+        "apt-get",
+        "install",
+        "-y",
+    ];
+    install.extend_from_slice(packages);
+    [with(&["apt-get", "update"]), with(&install)]
+}
+
+fn install_packages(missing: &[Requirement]) -> io::Result<()> {
+    let packages: Vec<&str> = missing.iter().map(|r| r.package).collect();
+    let prefix: &[&str] = if is_root() {
+        &[]
+    } else if sudo_works() {
+        &["sudo", "-n"]
+    } else {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "missing {}; install them as root: apt-get install {}",
+                describe(missing),
+                packages.join(" ")
+            ),
+        ));
+    };
+    if find_in_path("apt-get").is_none() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "missing {}, and there is no apt-get to install them",
+                describe(missing)
+            ),
+        ));
+    }
+    eprintln!("lintel: installing {}", packages.join(" "));
+    for cmd in apt_commands(prefix, &packages) {
+        let status = Command::new(&cmd[0])
+            .args(&cmd[1..])
+            .stdin(Stdio::null())
+            .stdout(io::stderr())
+            .status()?;
+        if !status.success() {
+            return Err(io::Error::other(format!(
+                "`{}` failed ({status})",
+                cmd.join(" ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `rustup target add x86_64-unknown-none` when it is not installed. Without
+/// rustup there is nothing to do (the build will tell).
+fn ensure_rust_target() -> io::Result<()> {
+    let root = workspace_root();
+    let Ok(out) = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .current_dir(&root)
+        .output()
+    else {
+        return Ok(());
+    };
+    if !out.status.success()
+        || String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|l| l.trim() == KERNEL_TARGET)
+    {
+        return Ok(());
+    }
+    eprintln!("lintel: rustup target add {KERNEL_TARGET}");
+    let status = Command::new("rustup")
+        .args(["target", "add", KERNEL_TARGET])
+        .current_dir(&root)
+        .stdout(io::stderr())
+        .status()?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "`rustup target add {KERNEL_TARGET}` failed ({status})"
+        )))
+    }
+}
+
+/// Searches `PATH` like a shell.
+pub fn find_in_path(name: impl AsRef<OsStr>) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name.as_ref()))
+        .find(|p| {
+            p.metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
+/// Our effective uid is 0 (read from /proc: std has no getuid).
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status").is_ok_and(|s| effective_uid(&s) == Some(0))
+}
+
+fn effective_uid(proc_status: &str) -> Option<u32> {
+    let line = proc_status.lines().find_map(|l| l.strip_prefix("Uid:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn sudo_works() -> bool {
+    Command::new("sudo")
+        .args(["-n", "true"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// An x86-64 ELF executable without a `PT_INTERP` segment, i.e. one that
+/// runs without a dynamic loader (static or static-pie).
+pub fn is_static_elf(path: &Path) -> bool {
+    let mut head = Vec::new();
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    if file.take(64 * 1024).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    elf_is_static(&head).unwrap_or(false)
+}
+
+fn elf_is_static(b: &[u8]) -> Option<bool> {
+    let u16_at = |o: usize| Some(u16::from_le_bytes(b.get(o..o + 2)?.try_into().ok()?));
+    let u32_at = |o: usize| Some(u32::from_le_bytes(b.get(o..o + 4)?.try_into().ok()?));
+    let u64_at = |o: usize| Some(u64::from_le_bytes(b.get(o..o + 8)?.try_into().ok()?));
+    // ELFCLASS64, little-endian, x86-64.
+    if b.get(..6)? != b"\x7fELF\x02\x01" || u16_at(18)? != 62 {
+        return Some(false);
+    }
+    const PT_INTERP: u32 = 3;
+    let phoff = usize::try_from(u64_at(32)?).ok()?;
+    let phentsize = usize::from(u16_at(54)?);
+    let phnum = usize::from(u16_at(56)?);
+    for i in 0..phnum {
+        if u32_at(phoff.checked_add(i.checked_mul(phentsize)?)?)? == PT_INTERP {
+            return Some(false);
+        }
+    }
+    Some(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uid_from_proc_status() {
+        let s = "Name:\tx\nUid:\t1000\t0\t0\t0\nGid:\t0\t0\t0\t0\n";
+        assert_eq!(effective_uid(s), Some(0));
+        assert_eq!(effective_uid("Uid:\t1000\t1000\t1000\t1000\n"), Some(1000));
+        assert_eq!(effective_uid("nothing"), None);
+    }
+
+    #[test]
+    fn apt_invocations() {
+        let [update, install] = apt_commands(&["sudo", "-n"], &["musl-tools", "busybox-static"]);
+        assert_eq!(update, ["sudo", "-n", "apt-get", "update"]);
+        assert_eq!(
+            install,
+            [
+                "sudo",
+                "-n",
+                "env",
+                "DEBIAN_FRONTEND=noninteractive",
+                "apt-get",
+                "install",
+                "-y",
+                "musl-tools",
+                "busybox-static"
+            ]
+        );
+        let [update, _] = apt_commands(&[], &["x"]);
+        assert_eq!(update, ["apt-get", "update"]);
+    }
+
+    #[test]
+    fn finds_sh_in_path() {
+        assert!(find_in_path("sh").is_some());
+        assert!(find_in_path("surely-not-a-real-command-xyz").is_none());
+    }
+
+    #[test]
+    fn static_elf_detection() {
+        // The test binary itself is dynamically linked (glibc host).
+        let me = std::env::current_exe().unwrap();
+        assert!(!is_static_elf(&me));
+        assert!(!is_static_elf(Path::new("/nonexistent")));
+        assert!(!is_static_elf(Path::new("/etc/hostname")));
+        // A hand-made header with one PT_LOAD and no PT_INTERP.
+        let mut elf = vec![0u8; 64 + 56];
+        elf[..6].copy_from_slice(b"\x7fELF\x02\x01");
+        elf[18] = 62;
+        elf[32] = 64; // phoff
+        elf[54] = 56; // phentsize
+        elf[56] = 1; // phnum
+        elf[64] = 1; // PT_LOAD
+        assert_eq!(elf_is_static(&elf), Some(true));
+        elf[64] = 3; // PT_INTERP
+        assert_eq!(elf_is_static(&elf), Some(false));
+        assert_eq!(elf_is_static(&elf[..40]), None);
+    }
+}

@@ -1,0 +1,41 @@
+//! The `lintel` binary's own command line (no kernel needed).
+
+use std::process::Command;
+
+fn lintel(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_lintel"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn help_goes_to_stdout() {
+    for args in [&["--help"][..], &["help"], &[], &["run", "--help"]] {
+        let out = lintel(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains("lintel run [OPTIONS] [--] PROGRAM [ARGS...]"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["bogus"][..],
+        &["run"],
+        &["run", "--accel", "hvf", "x"],
+        &["run", "-e", "NOEQUALS", "x"],
+    ] {
+        let out = lintel(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).starts_with("lintel: "),
+            "{args:?}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
