@@ -1,0 +1,123 @@
+//! `Dentry`: a name in the tree, linking a vnode to its parent. Live
+//! dentries are found again through their parent's child map, so the same
+//! path gives the same dentry while anyone holds it — that identity is what
+//! marks mount points and the current directory.
+
+use crate::types::{Errno, VfsResult};
+use crate::vnode::VnodeRef;
+use alloc::collections::BTreeMap;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use spin::Mutex;
+
+struct Link {
+    name: Vec<u8>,
+    parent: Option<Arc<Dentry>>,
+    /// Set when the name was removed (unlink, rmdir, rename over it).
+    deleted: bool,
+}
+
+pub struct Dentry {
+    link: Mutex<Link>,
+    vnode: VnodeRef,
+    children: Mutex<BTreeMap<Vec<u8>, Weak<Dentry>>>,
+}
+
+impl Dentry {
+    /// The root of a file system.
+    pub fn new_root(vnode: VnodeRef) -> Arc<Dentry> {
+        Arc::new(Dentry {
+            link: Mutex::new(Link { name: Vec::from(&b"/"[..]), parent: None, deleted: false }),
+            vnode,
+            children: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    pub fn vnode(&self) -> &VnodeRef {
+        &self.vnode
+    }
+
+    pub fn name(&self) -> Vec<u8> {
+        self.link.lock().name.clone()
+    }
+
+    pub fn parent(&self) -> Option<Arc<Dentry>> {
+        self.link.lock().parent.clone()
+    }
+
+    pub fn is_deleted(&self) -> bool {
+        self.link.lock().deleted
+    }
+
+    /// The child dentry for `name`: the live one if any (always when
+    /// `reuse`), else a fresh lookup in the file system.
+    pub fn child(self: &Arc<Self>, name: &[u8], reuse: bool) -> VfsResult<Arc<Dentry>> {
+        let live = self.children.lock().get(name).and_then(Weak::upgrade);
+        if let Some(d) = live {
+            if reuse {
+                return Ok(d);
+            }
+        }
+        let vnode = self.vnode.lookup(name)?;
+        Ok(self.attach(name, vnode))
+    }
+
+    /// Records a child that was just created or looked up.
+    pub fn attach(self: &Arc<Self>, name: &[u8], vnode: VnodeRef) -> Arc<Dentry> {
+        let d = Arc::new(Dentry {
+            link: Mutex::new(Link { name: name.to_vec(), parent: Some(self.clone()), deleted: false }),
+            vnode,
+            children: Mutex::new(BTreeMap::new()),
+        });
+        let mut ch = self.children.lock();
+        ch.retain(|_, w| w.strong_count() > 0);
+        ch.insert(name.to_vec(), Arc::downgrade(&d));
+        d
+    }
+
+    /// The live child for `name`, without asking the file system.
+    pub fn cached_child(&self, name: &[u8]) -> Option<Arc<Dentry>> {
+        self.children.lock().get(name).and_then(Weak::upgrade)
+    }
+
+    /// Forgets `name` after it was removed.
+    pub fn detach(&self, name: &[u8]) {
+        if let Some(d) = self.children.lock().remove(name).and_then(|w| w.upgrade()) {
+            d.link.lock().deleted = true;
+        }
+    }
+
+    /// Moves the live child `old` to `new_parent`/`new` (rename).
+    pub fn move_child(self: &Arc<Self>, old: &[u8], new_parent: &Arc<Dentry>, new: &[u8]) {
+        new_parent.detach(new);
+        let moved = self.children.lock().remove(old).and_then(|w| w.upgrade());
+        if let Some(d) = moved {
+            {
+                let mut l = d.link.lock();
+                l.name = new.to_vec();
+                l.parent = Some(new_parent.clone());
+            }
+            new_parent.children.lock().insert(new.to_vec(), Arc::downgrade(&d));
+        }
+    }
+
+    /// Whether `self` is `other` or below it (rename into its own subtree).
+    pub fn is_within(self: &Arc<Self>, other: &Arc<Dentry>) -> bool {
+        let mut cur = Some(self.clone());
+        while let Some(d) = cur {
+            if Arc::ptr_eq(&d, other) {
+                return true;
+            }
+            cur = d.parent();
+        }
+        false
+    }
+}
+
+/// Checks one path component.
+pub fn check_name(name: &[u8]) -> VfsResult<()> {
+    if name.len() > crate::types::NAME_MAX {
+        return Err(Errno::ENAMETOOLONG);
+    }
+    Ok(())
+}
