@@ -1,0 +1,35 @@
+//! The harness for Lintel's integration tests.
+//!
+//! Guest programs live in `tests/guest/` (C for musl, one Rust program);
+//! [`guest`] and [`rust_guest`] build them into `target/guest/`. Each test runs
+//! a guest twice: on the host ([`run_native`]) and under the real kernel in
+//! real QEMU ([`run_lintel`]), and compares what it printed with
+//! [`assert_same_output`].
+//!
+//! Environment:
+//! - `LINTEL_KERNEL`: a prebuilt kernel image (otherwise `lintel` builds one);
+//! - `LINTEL_ACCEL=auto|kvm|tcg`: the accelerator (default `auto`);
+//! - `LINTEL_TEST_JOBS=N`: how many QEMU instances may run at once (default:
+//!   the number of CPUs, since a TCG guest keeps one core busy).
+
+mod diff;
+mod elf;
+mod guest;
+mod native;
+mod run;
+
+use std::path::{Path, PathBuf};
+
+pub use diff::{assert_bytes_eq, assert_same_output, describe_difference};
+pub use elf::{inspect as inspect_elf, ElfInfo};
+pub use guest::{guest, guest_build_dir, guest_source_dir, rust_guest, Link};
+pub use native::{run_native, run_native_with_stdin};
+pub use run::{kernel_log_last_line, run_lintel, run_lintel_with_stdin};
+
+/// The repository root (the parent of this crate's directory).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent directory")
+        .to_path_buf()
+}
