@@ -26,6 +26,11 @@ pub const MUSL_GCC: Requirement = Requirement {
     what: "musl-gcc",
     package: "musl-tools",
 };
+/// A 9P2000.L server: fs-9p's client tests talk to it over TCP.
+pub const DIOD: Requirement = Requirement {
+    what: "diod",
+    package: "diod",
+};
 pub const STATIC_BUSYBOX: Requirement = Requirement {
     what: "a static /bin/busybox",
     package: "busybox-static",
@@ -58,6 +63,9 @@ pub fn missing_requirements() -> Vec<Requirement> {
     }
     if !is_static_elf(Path::new(BUSYBOX)) {
         missing.push(STATIC_BUSYBOX);
+    }
+    if find_in_path("diod").is_none() && !Path::new("/usr/sbin/diod").exists() {
+        missing.push(DIOD);
     }
     missing
 }

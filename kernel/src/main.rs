@@ -5,6 +5,7 @@
 extern crate alloc;
 
 mod arch;
+mod boot_fs;
 mod console;
 mod dev;
 mod klog;
@@ -82,27 +83,17 @@ pub extern "C" fn kernel_main(start_info: u32, boot_tsc: u64) -> ! {
 }
 
 fn run_init(boot: &pvh::BootInfo, cfg: &lintel_rootfs::cmdline::BootConfig) -> ! {
-    let Some(init) = cfg.init.as_deref() else {
-        log::error!("no init= on the kernel command line: nothing to run");
+    let fail = |msg: &dyn core::fmt::Display| -> ! {
+        log::error!("{msg}");
         task::finish(lintel_syscall::ExitStatus::Code(127))
     };
-    let Some((addr, size)) = boot.initrd else {
-        log::error!("no initrd: cannot find {}", alloc::string::String::from_utf8_lossy(init));
-        task::finish(lintel_syscall::ExitStatus::Code(127))
-    };
-    let archive = phys::slice(addr, size as usize);
-    let file = match lintel_rootfs::cpio::find(archive, init) {
-        Ok(Some(e)) if e.is_file() => e.data,
-        Ok(_) => {
-            log::error!("{}: not found in the initrd", alloc::string::String::from_utf8_lossy(init));
-            task::finish(lintel_syscall::ExitStatus::Code(127))
-        }
-        Err(e) => {
-            log::error!("initrd: {e}");
-            task::finish(lintel_syscall::ExitStatus::Code(127))
-        }
-    };
-    let argv: Vec<&[u8]> = if cfg.argv.is_empty() { alloc::vec![init] } else { cfg.argv.iter().map(|a| &a[..]).collect() };
-    let envp: Vec<&[u8]> = cfg.env.iter().map(|e| &e[..]).collect();
-    task::start(mem::paging::current_cr3(), file, &argv, &envp, init)
+    let Some(init) = cfg.init.clone() else { fail(&"no init= on the kernel command line: nothing to run") };
+    match cfg.root.as_deref() {
+        None | Some(b"initrd") => {}
+        Some(other) => fail(&alloc::format!("root={}: unknown root", alloc::string::String::from_utf8_lossy(other))),
+    }
+    let archive = boot.initrd.map(|(addr, size)| phys::slice(addr, size as usize));
+    let (vfs, root) = boot_fs::build(archive).unwrap_or_else(|e| fail(&e));
+    let argv: Vec<Vec<u8>> = if cfg.argv.is_empty() { alloc::vec![init.clone()] } else { cfg.argv.clone() };
+    task::start(mem::paging::current_cr3(), vfs, root, &init, argv, cfg.env.clone())
 }

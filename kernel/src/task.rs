@@ -5,8 +5,13 @@
 use crate::arch::gdt::{self, USER_CS, USER_DS};
 use crate::arch::trap::{self, TrapFrame};
 use crate::mem::addr_space::AddressSpace;
-use crate::{console, klog, mem, random, time};
+use crate::{klog, mem, random, time};
 use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use lintel_syscall::fs::Vfs;
+use lintel_vfs::Path;
 use alloc::vec;
 use lintel_syscall::mm::{FaultAccess, FaultError};
 use lintel_syscall::{ExitStatus, Kernel, Process};
@@ -48,17 +53,17 @@ impl Kernel for Services<'_> {
     fn remap(&mut self, from: u64, to: u64, len: u64) {
         self.aspace.remap(from, to, len)
     }
-    fn console_write(&mut self, fd: i32, data: &[u8]) {
-        console::write(fd, data)
-    }
-    fn console_read(&mut self, buf: &mut [u8]) -> usize {
-        console::read(buf)
-    }
-    fn console_readable(&mut self) -> bool {
-        console::readable()
-    }
-    fn console_is_tty(&self) -> bool {
-        console::is_tty()
+    fn wait_until(&mut self, ready: &mut dyn FnMut() -> bool, deadline_ns: Option<u64>) -> bool {
+        // One thread and no interrupts yet: waiting is polling.
+        loop {
+            if ready() {
+                return true;
+            }
+            if deadline_ns.is_some_and(|d| time::tsc::uptime_ns() >= d) {
+                return false;
+            }
+            core::hint::spin_loop();
+        }
     }
     fn monotonic_ns(&self) -> u64 {
         time::tsc::uptime_ns()
@@ -91,19 +96,19 @@ impl Kernel for Services<'_> {
     }
 }
 
-/// Loads `file` as the first program and enters it; never returns.
-pub fn start(master_pml4: u64, file: &[u8], argv: &[&[u8]], envp: &[&[u8]], path: &[u8]) -> ! {
+/// Starts `init` as the first program and enters it; never returns.
+pub fn start(master_pml4: u64, vfs: Arc<Vfs>, root: Path, init: &[u8], argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> ! {
     let Some(mut aspace) = AddressSpace::new(master_pml4) else { panic!("out of memory for the first address space") };
     aspace.activate();
-    let mut proc = Process::new(1);
+    let mut proc = Process::new(1, vfs, root);
     let entry = {
         let mut k = Services { aspace: &mut aspace };
-        match lintel_syscall::process::exec(&mut k, &mut proc, file, argv, envp, path) {
+        match lintel_syscall::process::start_init(&mut k, &mut proc, b"/dev/ttyS0", b"/dev/ttyS1", init, argv, envp) {
             Ok(e) => e,
             Err(e) => {
-                log::error!("cannot execute {}: {}", core::str::from_utf8(path).unwrap_or("?"), e);
-                // The shell's status for "cannot execute".
-                finish(ExitStatus::Code(126));
+                log::error!("cannot execute {}: {}", String::from_utf8_lossy(init), e.name().unwrap_or("?"));
+                // The shell's statuses: 127 not found, 126 found but not executable.
+                finish(ExitStatus::Code(if e == lintel_syscall::Errno::ENOENT { 127 } else { 126 }));
             }
         }
     };
@@ -137,6 +142,12 @@ pub fn syscall(f: &mut TrapFrame) {
     if let Some(status) = t.proc.exit {
         drop(guard);
         finish(status);
+    }
+    if let Some(e) = t.proc.exec_entry.take() {
+        // A new program: fresh registers, as Linux's start_thread.
+        *f = TrapFrame { rip: e.rip, rsp: e.rsp, cs: USER_CS as u64, ss: USER_DS as u64, rflags: 0x202, ..TrapFrame::default() };
+        FsBase::write(VirtAddr::new(0));
+        KernelGsBase::write(VirtAddr::new(0));
     }
 }
 

@@ -209,3 +209,198 @@ mod tests {
         assert_eq!(b[8], 2);
     }
 }
+
+/// `struct stat` (x86_64, 144 bytes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stat {
+    pub dev: u64,
+    pub ino: u64,
+    pub nlink: u64,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub rdev: u64,
+    pub size: i64,
+    pub blksize: i64,
+    pub blocks: i64,
+    pub atime: (i64, u64),
+    pub mtime: (i64, u64),
+    pub ctime: (i64, u64),
+}
+
+impl Pod for Stat {
+    const SIZE: usize = 144;
+    fn encode(&self, out: &mut [u8]) {
+        out[..144].fill(0);
+        put(out, 0, &self.dev.to_le_bytes());
+        put(out, 8, &self.ino.to_le_bytes());
+        put(out, 16, &self.nlink.to_le_bytes());
+        put(out, 24, &self.mode.to_le_bytes());
+        put(out, 28, &self.uid.to_le_bytes());
+        put(out, 32, &self.gid.to_le_bytes());
+        put(out, 40, &self.rdev.to_le_bytes());
+        put(out, 48, &self.size.to_le_bytes());
+        put(out, 56, &self.blksize.to_le_bytes());
+        put(out, 64, &self.blocks.to_le_bytes());
+        for (i, t) in [self.atime, self.mtime, self.ctime].iter().enumerate() {
+            put(out, 72 + i * 16, &t.0.to_le_bytes());
+            put(out, 80 + i * 16, &t.1.to_le_bytes());
+        }
+    }
+    fn decode(b: &[u8]) -> Self {
+        let t = |o| (get_u64(b, o) as i64, get_u64(b, o + 8));
+        Stat {
+            dev: get_u64(b, 0),
+            ino: get_u64(b, 8),
+            nlink: get_u64(b, 16),
+            mode: get_u32(b, 24),
+            uid: get_u32(b, 28),
+            gid: get_u32(b, 32),
+            rdev: get_u64(b, 40),
+            size: get_u64(b, 48) as i64,
+            blksize: get_u64(b, 56) as i64,
+            blocks: get_u64(b, 64) as i64,
+            atime: t(72),
+            mtime: t(88),
+            ctime: t(104),
+        }
+    }
+}
+
+/// `struct statx` (256 bytes); only the fields Lintel fills.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Statx {
+    pub mask: u32,
+    pub blksize: u32,
+    pub nlink: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub mode: u16,
+    pub ino: u64,
+    pub size: u64,
+    pub blocks: u64,
+    pub atime: (i64, u32),
+    pub btime: (i64, u32),
+    pub ctime: (i64, u32),
+    pub mtime: (i64, u32),
+    pub rdev: (u32, u32),
+    pub dev: (u32, u32),
+    pub mnt_id: u64,
+}
+
+impl Pod for Statx {
+    const SIZE: usize = 256;
+    fn encode(&self, out: &mut [u8]) {
+        out[..256].fill(0);
+        put(out, 0, &self.mask.to_le_bytes());
+        put(out, 4, &self.blksize.to_le_bytes());
+        put(out, 16, &self.nlink.to_le_bytes());
+        put(out, 20, &self.uid.to_le_bytes());
+        put(out, 24, &self.gid.to_le_bytes());
+        put(out, 28, &self.mode.to_le_bytes());
+        put(out, 32, &self.ino.to_le_bytes());
+        put(out, 40, &self.size.to_le_bytes());
+        put(out, 48, &self.blocks.to_le_bytes());
+        for (i, t) in [self.atime, self.btime, self.ctime, self.mtime].iter().enumerate() {
+            put(out, 64 + i * 16, &t.0.to_le_bytes());
+            put(out, 72 + i * 16, &t.1.to_le_bytes());
+        }
+        put(out, 128, &self.rdev.0.to_le_bytes());
+        put(out, 132, &self.rdev.1.to_le_bytes());
+        put(out, 136, &self.dev.0.to_le_bytes());
+        put(out, 140, &self.dev.1.to_le_bytes());
+        put(out, 144, &self.mnt_id.to_le_bytes());
+    }
+    fn decode(b: &[u8]) -> Self {
+        Statx {
+            mask: get_u32(b, 0),
+            blksize: get_u32(b, 4),
+            nlink: get_u32(b, 16),
+            uid: get_u32(b, 20),
+            gid: get_u32(b, 24),
+            mode: get_u16(b, 28),
+            ino: get_u64(b, 32),
+            size: get_u64(b, 40),
+            blocks: get_u64(b, 48),
+            mnt_id: get_u64(b, 144),
+            ..Statx::default()
+        }
+    }
+}
+
+/// `struct statfs` (x86_64, 120 bytes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Statfs {
+    pub fs_type: u64,
+    pub bsize: u64,
+    pub blocks: u64,
+    pub bfree: u64,
+    pub bavail: u64,
+    pub files: u64,
+    pub ffree: u64,
+    pub fsid: u64,
+    pub namelen: u64,
+    pub frsize: u64,
+    pub flags: u64,
+}
+
+impl Pod for Statfs {
+    const SIZE: usize = 120;
+    fn encode(&self, out: &mut [u8]) {
+        out[..120].fill(0);
+        let v = [
+            self.fs_type, self.bsize, self.blocks, self.bfree, self.bavail, self.files, self.ffree, self.fsid,
+            self.namelen, self.frsize, self.flags,
+        ];
+        for (i, x) in v.iter().enumerate() {
+            put(out, i * 8, &x.to_le_bytes());
+        }
+    }
+    fn decode(b: &[u8]) -> Self {
+        let g = |i: usize| get_u64(b, i * 8);
+        Statfs {
+            fs_type: g(0),
+            bsize: g(1),
+            blocks: g(2),
+            bfree: g(3),
+            bavail: g(4),
+            files: g(5),
+            ffree: g(6),
+            fsid: g(7),
+            namelen: g(8),
+            frsize: g(9),
+            flags: g(10),
+        }
+    }
+}
+
+/// `struct flock` (x86_64, 32 bytes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flock {
+    pub kind: i16,
+    pub whence: i16,
+    pub start: i64,
+    pub len: i64,
+    pub pid: i32,
+}
+
+impl Pod for Flock {
+    const SIZE: usize = 32;
+    fn encode(&self, out: &mut [u8]) {
+        out[..32].fill(0);
+        put(out, 0, &self.kind.to_le_bytes());
+        put(out, 2, &self.whence.to_le_bytes());
+        put(out, 8, &self.start.to_le_bytes());
+        put(out, 16, &self.len.to_le_bytes());
+        put(out, 24, &self.pid.to_le_bytes());
+    }
+    fn decode(b: &[u8]) -> Self {
+        Flock {
+            kind: get_u16(b, 0) as i16,
+            whence: get_u16(b, 2) as i16,
+            start: get_u64(b, 8) as i64,
+            len: get_u64(b, 16) as i64,
+            pid: get_u32(b, 24) as i32,
+        }
+    }
+}

@@ -19,14 +19,9 @@ pub trait Kernel {
     /// Moves the present pages of `[from, from+len)` to `[to, to+len)`.
     fn remap(&mut self, from: u64, to: u64, len: u64);
 
-    /// Writes to the console: `fd` 1 is stdout, 2 stderr.
-    fn console_write(&mut self, fd: i32, data: &[u8]);
-    /// Reads at least one byte from the console input, or 0 at its end.
-    fn console_read(&mut self, buf: &mut [u8]) -> usize;
-    /// Whether a `console_read` would return at once.
-    fn console_readable(&mut self) -> bool;
-    /// Whether the console is a terminal (the host side said so at boot).
-    fn console_is_tty(&self) -> bool;
+    /// Blocks the calling thread until `ready()` holds (true) or the
+    /// monotonic clock passes `deadline_ns` (false).
+    fn wait_until(&mut self, ready: &mut dyn FnMut() -> bool, deadline_ns: Option<u64>) -> bool;
 
     /// Nanoseconds since boot.
     fn monotonic_ns(&self) -> u64;

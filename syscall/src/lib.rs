@@ -7,7 +7,7 @@
 extern crate alloc;
 
 pub mod abi;
-mod fs;
+pub mod fs;
 mod info;
 pub mod kernel;
 pub mod mm;

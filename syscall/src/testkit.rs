@@ -3,7 +3,11 @@
 use crate::mm::{page_down, PAGE_SIZE};
 use crate::user::{read_bytes, write_bytes};
 use crate::{dispatch, Errno, Kernel, Process};
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use crate::fs::Vfs;
+use lintel_rootfs::tmpfs::{Tmpfs, TmpfsOptions};
+use lintel_vfs::{MountFlags, Timespec};
 use alloc::vec;
 use alloc::vec::Vec;
 use syscalls::Sysno;
@@ -12,10 +16,6 @@ use syscalls::Sysno;
 pub struct FakeKernel {
     /// Present pages: contents and protection.
     pub pages: BTreeMap<u64, (Vec<u8>, u32)>,
-    pub stdout: Vec<u8>,
-    pub stderr: Vec<u8>,
-    pub input: VecDeque<u8>,
-    pub tty: bool,
     pub mono: u64,
     pub real: u64,
     pub rng: u64,
@@ -82,27 +82,18 @@ impl Kernel for FakeKernel {
             }
         }
     }
-    fn console_write(&mut self, fd: i32, data: &[u8]) {
-        if fd == 2 { &mut self.stderr } else { &mut self.stdout }.extend_from_slice(data);
-    }
-    fn console_read(&mut self, buf: &mut [u8]) -> usize {
-        let mut n = 0;
-        while n < buf.len() {
-            match self.input.pop_front() {
-                Some(b) => {
-                    buf[n] = b;
-                    n += 1;
-                }
-                None => break,
-            }
+    fn wait_until(&mut self, ready: &mut dyn FnMut() -> bool, deadline_ns: Option<u64>) -> bool {
+        if ready() {
+            return true;
         }
-        n
-    }
-    fn console_readable(&mut self) -> bool {
-        !self.input.is_empty()
-    }
-    fn console_is_tty(&self) -> bool {
-        self.tty
+        // Nothing else runs in a unit test: waiting can only end by timeout.
+        match deadline_ns {
+            Some(d) => {
+                self.mono = self.mono.max(d);
+                ready()
+            }
+            None => panic!("the call would block forever"),
+        }
     }
     fn monotonic_ns(&self) -> u64 {
         self.mono
@@ -143,7 +134,12 @@ pub struct TestBed {
 
 impl TestBed {
     pub fn new() -> Self {
-        let mut p = Process::new(1);
+        fn now() -> Timespec {
+            Timespec { sec: 1_700_000_000, nsec: 0 }
+        }
+        let vfs = Vfs::default();
+        let root = vfs.mounts.mount_root(Tmpfs::new(now, TmpfsOptions::default()), b"rootfs", b"", MountFlags::empty());
+        let mut p = Process::new(1, Arc::new(vfs), root);
         p.comm = b"test".to_vec();
         TestBed { k: FakeKernel::default(), p }
     }
@@ -180,5 +176,21 @@ impl TestBed {
 
     pub fn poke(&mut self, addr: u64, data: &[u8]) {
         self.try_poke(addr, data).expect("poke")
+    }
+}
+
+impl TestBed {
+    /// Puts `s` plus a NUL in scratch memory at `at`; returns `at`.
+    pub fn cstr(&mut self, at: u64, s: &str) -> u64 {
+        let mut b = Vec::from(s.as_bytes());
+        b.push(0);
+        self.poke(at, &b);
+        at
+    }
+
+    /// The errno of a failed call, or None on success.
+    pub fn errno(v: u64) -> Option<i32> {
+        let v = v as i64;
+        (-4095..0).contains(&v).then(|| -v as i32)
     }
 }

@@ -8,6 +8,7 @@ use crate::vnode::VnodeRef;
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
 use spin::Mutex;
 
 struct Link {
@@ -21,6 +22,10 @@ pub struct Dentry {
     link: Mutex<Link>,
     vnode: VnodeRef,
     children: Mutex<BTreeMap<Vec<u8>, Weak<Dentry>>>,
+    /// Mounts on this dentry. A mount point stays the live dentry of its
+    /// name even where names are not cached (9p, virtio-fs), or a fresh
+    /// lookup of the name (mkdir, O_CREAT) would hide the mount.
+    covered: AtomicU32,
 }
 
 impl Dentry {
@@ -30,6 +35,7 @@ impl Dentry {
             link: Mutex::new(Link { name: Vec::from(&b"/"[..]), parent: None, deleted: false }),
             vnode,
             children: Mutex::new(BTreeMap::new()),
+            covered: AtomicU32::new(0),
         })
     }
 
@@ -54,7 +60,7 @@ impl Dentry {
     pub fn child(self: &Arc<Self>, name: &[u8], reuse: bool) -> VfsResult<Arc<Dentry>> {
         let live = self.children.lock().get(name).and_then(Weak::upgrade);
         if let Some(d) = live {
-            if reuse {
+            if reuse || d.is_covered() {
                 return Ok(d);
             }
         }
@@ -68,6 +74,7 @@ impl Dentry {
             link: Mutex::new(Link { name: name.to_vec(), parent: Some(self.clone()), deleted: false }),
             vnode,
             children: Mutex::new(BTreeMap::new()),
+            covered: AtomicU32::new(0),
         });
         let mut ch = self.children.lock();
         ch.retain(|_, w| w.strong_count() > 0);
@@ -98,6 +105,20 @@ impl Dentry {
                 l.parent = Some(new_parent.clone());
             }
             new_parent.children.lock().insert(new.to_vec(), Arc::downgrade(&d));
+        }
+    }
+
+    /// Whether something is mounted here.
+    pub fn is_covered(&self) -> bool {
+        self.covered.load(Ordering::Acquire) != 0
+    }
+
+    /// Counts a mount on (`true`) or off this dentry (MountTable).
+    pub(crate) fn cover(&self, on: bool) {
+        if on {
+            self.covered.fetch_add(1, Ordering::AcqRel);
+        } else {
+            let _ = self.covered.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
         }
     }
 

@@ -106,10 +106,10 @@ mod tests {
 
     struct Nothing;
     impl FileOps for Nothing {
-        fn read(&self, _: &mut [u8], _: bool) -> VfsResult<usize> {
+        fn read(&self, _: &mut [u8]) -> VfsResult<usize> {
             Ok(0)
         }
-        fn write(&self, d: &[u8], _: bool) -> VfsResult<usize> {
+        fn write(&self, d: &[u8]) -> VfsResult<usize> {
             Ok(d.len())
         }
         fn poll(&self) -> (bool, bool, bool) {

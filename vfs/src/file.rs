@@ -8,11 +8,12 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, Ordering};
 use spin::Mutex;
 
-/// What an fd refers to besides files in a file system (pipes, the
-/// console, later sockets and event fds) implements this.
+/// What an fd refers to besides files in a file system (pipes, later
+/// sockets and event fds) implements this. Reads and writes never block:
+/// they return EAGAIN and the syscall layer waits for `poll` to change.
 pub trait FileOps: Send + Sync {
-    fn read(&self, buf: &mut [u8], nonblock: bool) -> VfsResult<usize>;
-    fn write(&self, data: &[u8], nonblock: bool) -> VfsResult<usize>;
+    fn read(&self, buf: &mut [u8]) -> VfsResult<usize>;
+    fn write(&self, data: &[u8]) -> VfsResult<usize>;
     /// (readable, writable, hang-up)
     fn poll(&self) -> (bool, bool, bool);
     /// The `st_mode` type and permission bits fstat reports.
@@ -22,6 +23,18 @@ pub trait FileOps: Send + Sync {
     }
     fn is_tty(&self) -> bool {
         false
+    }
+    /// The inode number fstat shows (unique among live special files).
+    fn ino(&self) -> u64 {
+        0
+    }
+    /// What readlink of /proc/self/fd/N shows, e.g. "pipe:[5]".
+    fn describe(&self) -> alloc::vec::Vec<u8> {
+        alloc::vec::Vec::from(&b"anon_inode:[unknown]"[..])
+    }
+    /// Bytes a read would return at once (FIONREAD).
+    fn available(&self) -> usize {
+        0
     }
 }
 

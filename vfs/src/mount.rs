@@ -92,6 +92,7 @@ impl MountTable {
             data: data.to_vec(),
         });
         m.push(mnt.clone());
+        at.dentry.cover(true);
         Ok(mnt)
     }
 
@@ -122,6 +123,9 @@ impl MountTable {
         }
         p.mnt.fs.sync()?;
         m.retain(|x| !Arc::ptr_eq(x, &p.mnt));
+        if let Some((_, covered)) = &p.mnt.parent {
+            covered.cover(false);
+        }
         Ok(())
     }
 

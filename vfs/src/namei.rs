@@ -72,7 +72,6 @@ impl Resolver<'_> {
             let dir = if path.starts_with(b"/") { self.root.clone() } else { start.clone() };
             return Ok(Parent { dir, name: Vec::from(&b"."[..]), trailing_slash: true });
         };
-        check_name(last)?;
         let mut dir = if path.starts_with(b"/") { self.root.clone() } else { start.clone() };
         let mut links = 0;
         for c in dirs {
@@ -81,6 +80,8 @@ impl Resolver<'_> {
         if !is_dir(&dir)? {
             return Err(Errno::ENOTDIR);
         }
+        // After the walk, as Linux: a missing parent is ENOENT whatever the name.
+        check_name(last)?;
         Ok(Parent { dir, name: last.to_vec(), trailing_slash })
     }
 

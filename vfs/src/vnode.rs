@@ -87,12 +87,22 @@ pub trait Handle: Send + Sync {
     fn fsync(&self, _datasync: bool) -> VfsResult<()> {
         Ok(())
     }
-    /// Whether reads and writes ignore the offset (devices, FIFOs).
+    /// Whether reads and writes ignore the offset (terminals, FIFOs). A
+    /// stream's reads and writes never block: they return EAGAIN and the
+    /// syscall layer waits for `poll` to change.
     fn is_stream(&self) -> bool {
         false
     }
     /// Readiness for poll: (readable, writable).
     fn poll(&self) -> (bool, bool) {
         (true, true)
+    }
+    /// A terminal: the syscall layer answers the tty ioctls for it.
+    fn is_tty(&self) -> bool {
+        false
+    }
+    /// Bytes that a read would return at once (FIONREAD), when known.
+    fn available(&self) -> Option<usize> {
+        None
     }
 }

@@ -1,5 +1,29 @@
-//! File system calls. Until the VFS lands, fds 0, 1 and 2 are the console.
+//! The file system calls, over the VFS. One file per family.
 
-mod console;
+mod at;
+mod attr;
+mod dir;
+mod fd;
+mod io;
+mod link;
+mod mount;
+mod open;
+mod pipe;
+mod poll;
+mod stat;
+mod tty;
 
-pub use console::*;
+pub use at::{FsContext, Vfs, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
+pub use attr::*;
+pub use dir::*;
+pub use fd::*;
+pub use io::*;
+pub use link::*;
+pub use mount::*;
+pub use open::*;
+pub use pipe::*;
+pub use poll::*;
+pub use stat::*;
+
+#[cfg(test)]
+mod tests;

@@ -3,6 +3,8 @@
 use super::vma::page_range;
 use super::{page_up, VmaKind, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE};
 use crate::{Cx, Errno, SysResult};
+use alloc::sync::Arc;
+use lintel_vfs::{FileKind, FileType, Handle};
 
 const MAP_SHARED: u64 = 0x01;
 const MAP_PRIVATE: u64 = 0x02;
@@ -33,11 +35,7 @@ pub fn sys_mmap(cx: &mut Cx, addr: u64, len: u64, prot: u64, flags: u64, fd: u64
         MAP_SHARED | MAP_SHARED_VALIDATE => true,
         _ => return Err(Errno::EINVAL),
     };
-    if flags & MAP_ANONYMOUS == 0 {
-        // File mappings arrive with the VFS; there is no file to map yet.
-        let _ = fd;
-        return Err(Errno::EBADF);
-    }
+    let file = if flags & MAP_ANONYMOUS == 0 { file_source(cx, fd, prot, shared)? } else { None };
     let len = page_up(len).ok_or(Errno::ENOMEM)?;
     let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
     let start = if fixed {
@@ -62,6 +60,14 @@ pub fn sys_mmap(cx: &mut Cx, addr: u64, len: u64, prot: u64, flags: u64, fd: u64
     let kind = if shared { VmaKind::Shared } else { VmaKind::Anon };
     let prot = (prot & PROT_MASK) as u32;
     cx.p.mm.insert(start, start + len, prot, kind);
+    if let Some(h) = file {
+        // File pages are copied in now: a private mapping owns its copy.
+        if let Err(e) = fill_from_file(cx, h.as_ref(), start, len, off, prot) {
+            cx.p.mm.remove(start, start + len);
+            cx.k.unmap(start, len);
+            return Err(e);
+        }
+    }
     if flags & MAP_POPULATE != 0 && prot != 0 {
         let mut page = start;
         while page < start + len {
@@ -70,6 +76,53 @@ pub fn sys_mmap(cx: &mut Cx, addr: u64, len: u64, prot: u64, flags: u64, fd: u64
         }
     }
     Ok(start)
+}
+
+/// The handle to read a file mapping from, after mmap's checks.
+fn file_source(cx: &mut Cx, fd: u64, prot: u64, shared: bool) -> Result<Option<Arc<dyn Handle>>, Errno> {
+    let f = cx.p.fds.get(fd as i32)?.clone();
+    let FileKind::Node { path, handle } = &f.kind else { return Err(Errno::ENODEV) };
+    let h = handle.as_ref().ok_or(Errno::EBADF)?;
+    match path.dentry.vnode().file_type()? {
+        FileType::Regular => {}
+        // /dev/zero and friends map as anonymous memory.
+        FileType::CharDevice => return Ok(None),
+        _ => return Err(Errno::ENODEV),
+    }
+    if !f.flags().readable() {
+        return Err(Errno::EACCES);
+    }
+    if shared && prot & PROT_WRITE as u64 != 0 {
+        if !f.flags().writable() {
+            return Err(Errno::EACCES);
+        }
+        // Writing through a shared file mapping needs write-back, which is not there yet.
+        log::warn!("mmap: writable MAP_SHARED file mappings are not supported");
+        return Err(Errno::ENODEV);
+    }
+    Ok(Some(h.clone()))
+}
+
+fn fill_from_file(cx: &mut Cx, h: &dyn Handle, start: u64, len: u64, off: u64, prot: u32) -> Result<(), Errno> {
+    let mut buf = [0u8; PAGE_SIZE as usize];
+    let mut done = 0;
+    while done < len {
+        let mut got = 0;
+        while got < buf.len() {
+            let n = h.read_at(off + done + got as u64, &mut buf[got..])?;
+            if n == 0 {
+                break;
+            }
+            got += n;
+        }
+        if got == 0 {
+            break; // past EOF the pages stay zero (and fault in lazily)
+        }
+        cx.k.populate(start + done, prot)?;
+        cx.k.copy_out(start + done, &buf[..got]);
+        done += PAGE_SIZE;
+    }
+    Ok(())
 }
 
 pub fn sys_munmap(cx: &mut Cx, addr: u64, len: u64) -> SysResult {
@@ -218,7 +271,7 @@ mod tests {
         assert_eq!(t.call("mmap", [0, 4096, 0x80, ANON, u64::MAX, 0]), err(Errno::EINVAL));
         assert_eq!(t.call("mmap", [0x1001, 4096, RW, ANON | 0x10, u64::MAX, 0]), err(Errno::EINVAL));
         assert_eq!(t.call("mmap", [0, u64::MAX - 10, RW, ANON, u64::MAX, 0]), err(Errno::ENOMEM));
-        assert_eq!(t.call("mmap", [0, 4096, RW, 0x02, 3, 0]), err(Errno::EBADF));
+        assert_eq!(t.call("mmap", [0, 4096, RW, 0x02, 99, 0]), err(Errno::EBADF));
     }
 
     #[test]

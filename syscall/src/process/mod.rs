@@ -2,15 +2,25 @@
 //! One process with one thread for now; threads and fork come later.
 
 mod exec;
+mod execve;
 mod exit;
+mod futex;
 mod ids;
+mod init;
 
 pub use exec::{exec, Entry, ExecError};
+pub use execve::{sys_execve, sys_execveat};
+pub use execve::do_execve;
 pub use exit::{sys_exit, sys_exit_group};
+pub use futex::sys_futex;
+pub use init::start_init;
 pub use ids::*;
 
 use crate::abi::Rlimit;
+use crate::fs::{FsContext, Vfs};
 use crate::mm::MemoryMap;
+use alloc::sync::Arc;
+use lintel_vfs::{FdTable, Path};
 use crate::signal::SignalState;
 use alloc::vec::Vec;
 use syscalls::SysnoSet;
@@ -29,6 +39,12 @@ pub const RLIMIT_NOFILE: usize = 7;
 pub const RLIM_NLIMITS: usize = 16;
 
 pub struct Process {
+    pub vfs: Arc<Vfs>,
+    pub fs: FsContext,
+    pub fds: FdTable,
+    /// The absolute path of the program (/proc/self/exe) and its argv (cmdline).
+    pub exe: Vec<u8>,
+    pub cmdline: Vec<u8>,
     pub pid: i32,
     pub ppid: i32,
     pub tid: i32,
@@ -43,18 +59,28 @@ pub struct Process {
     pub comm: Vec<u8>,
     /// Set by exit/exit_group or a fatal signal; the kernel ends the process.
     pub exit: Option<ExitStatus>,
+    /// Set by a successful execve: the kernel restarts the thread here.
+    pub exec_entry: Option<exec::Entry>,
+    /// The console's terminal settings (TCGETS/TCSETS) and window size.
+    pub termios: crate::abi::Termios,
+    pub winsize: crate::abi::Winsize,
     /// System calls already reported as unimplemented.
     pub enosys_seen: SysnoSet,
 }
 
 impl Process {
-    pub fn new(pid: i32) -> Self {
+    pub fn new(pid: i32, vfs: Arc<Vfs>, root: Path) -> Self {
         let inf = Rlimit { cur: RLIM_INFINITY, max: RLIM_INFINITY };
         let mut rlimits = [inf; RLIM_NLIMITS];
         rlimits[RLIMIT_STACK] = Rlimit { cur: crate::mm::STACK_SIZE, max: RLIM_INFINITY };
         rlimits[RLIMIT_NOFILE] = Rlimit { cur: 1024, max: 4096 };
         rlimits[4] = Rlimit { cur: 0, max: RLIM_INFINITY }; // RLIMIT_CORE
         Process {
+            vfs,
+            fs: FsContext { root: root.clone(), cwd: root },
+            fds: FdTable::new(),
+            exe: Vec::new(),
+            cmdline: Vec::new(),
             pid,
             ppid: 0,
             tid: pid,
@@ -66,7 +92,15 @@ impl Process {
             umask: 0o022,
             comm: Vec::new(),
             exit: None,
+            exec_entry: None,
+            termios: crate::abi::Termios::console_default(),
+            winsize: crate::abi::Winsize { rows: 24, cols: 80, xpixel: 0, ypixel: 0 },
             enosys_seen: SysnoSet::empty(),
         }
+    }
+
+    /// RLIMIT_NOFILE's soft limit: fds are below it.
+    pub fn fd_limit(&self) -> usize {
+        self.rlimits[RLIMIT_NOFILE].cur.min(1 << 20) as usize
     }
 }

@@ -1,0 +1,2 @@
+pub mod diod;
+pub mod tcp;

@@ -1,0 +1,34 @@
+//! The terminal ioctls of the serial console.
+
+use crate::abi::{Termios, Winsize};
+use crate::user::{read_val, write_val};
+use crate::{Cx, Errno, SysResult};
+use lintel_vfs::Handle;
+
+const TCGETS: u64 = 0x5401;
+const TCSETS: u64 = 0x5402;
+const TCSETSW: u64 = 0x5403;
+const TCSETSF: u64 = 0x5404;
+const TIOCGPGRP: u64 = 0x540f;
+const TIOCSPGRP: u64 = 0x5410;
+const TIOCGWINSZ: u64 = 0x5413;
+const TIOCSWINSZ: u64 = 0x5414;
+const FIONREAD: u64 = 0x541b;
+
+pub(crate) fn tty_ioctl(cx: &mut Cx, h: &dyn Handle, req: u64, arg: u64) -> SysResult {
+    match req {
+        TCGETS => write_val(cx.k, &cx.p.mm, arg, &cx.p.termios)?,
+        // The serial line has no line discipline to change; the settings
+        // are kept so a program reads back what it set.
+        TCSETS | TCSETSW | TCSETSF => cx.p.termios = read_val::<Termios>(cx.k, &cx.p.mm, arg)?,
+        TIOCGWINSZ => write_val(cx.k, &cx.p.mm, arg, &cx.p.winsize)?,
+        TIOCSWINSZ => cx.p.winsize = read_val::<Winsize>(cx.k, &cx.p.mm, arg)?,
+        TIOCGPGRP => write_val(cx.k, &cx.p.mm, arg, &cx.p.pid)?,
+        TIOCSPGRP => {
+            read_val::<i32>(cx.k, &cx.p.mm, arg)?;
+        }
+        FIONREAD => write_val(cx.k, &cx.p.mm, arg, &(h.available().unwrap_or(0) as i32))?,
+        _ => return Err(Errno::ENOTTY),
+    }
+    Ok(0)
+}
