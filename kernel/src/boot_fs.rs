@@ -5,7 +5,9 @@ use crate::console::SerialTty;
 use crate::{random, time};
 use alloc::sync::Arc;
 use alloc::vec;
+use crate::proc::KernelProc;
 use lintel_rootfs::devfs::{CharDev, DevFs};
+use lintel_rootfs::procfs::ProcFs;
 use lintel_rootfs::tmpfs::{Tmpfs, TmpfsOptions};
 use lintel_syscall::fs::Vfs;
 use lintel_vfs::{Errno, FileSystem, MountFlags, Path, Timespec, VfsResult};
@@ -15,8 +17,21 @@ fn now() -> Timespec {
     Timespec { sec: (ns / 1_000_000_000) as i64, nsec: (ns % 1_000_000_000) as u32 }
 }
 
-fn make_tmpfs(_source: &[u8], _data: &[u8]) -> VfsResult<Arc<dyn FileSystem>> {
-    Ok(Tmpfs::new(now, TmpfsOptions::default()))
+fn ram() -> u64 {
+    crate::mem::frame::stats().0 * 4096
+}
+
+/// Linux's default: a tmpfs may fill half of RAM.
+fn tmpfs(mode: u32) -> Arc<Tmpfs> {
+    Tmpfs::new(now, TmpfsOptions { size_limit: Some(ram() / 2), mode })
+}
+
+fn make_tmpfs(_source: &[u8], data: &[u8]) -> VfsResult<Arc<dyn FileSystem>> {
+    let mut o = TmpfsOptions::parse(data, ram())?;
+    if o.size_limit.is_none() {
+        o.size_limit = Some(ram() / 2);
+    }
+    Ok(Tmpfs::new(now, o))
 }
 
 /// makedev for st_rdev (glibc's encoding).
@@ -61,17 +76,18 @@ fn ensure_dir(vfs: &Vfs, root: &Path, name: &[u8]) -> VfsResult<Path> {
 pub fn build(initrd: Option<&[u8]>) -> Result<(Arc<Vfs>, Path), alloc::string::String> {
     let mut vfs = Vfs::default();
     vfs.registry.register("tmpfs", make_tmpfs);
-    let root_fs = Tmpfs::new(now, TmpfsOptions::default());
+    let root_fs = tmpfs(0o755);
     let root = vfs.mounts.mount_root(root_fs, b"rootfs", b"", MountFlags::empty());
     if let Some(archive) = initrd {
         let n = lintel_rootfs::unpack::unpack(root.dentry.vnode(), archive)
             .map_err(|e| alloc::format!("initrd: {e}"))?;
         log::info!("initrd: {n} entries unpacked into the tmpfs root");
     }
-    let mounts: [(&[u8], Arc<dyn FileSystem>, &[u8]); 3] = [
+    let mounts: [(&[u8], Arc<dyn FileSystem>, &[u8]); 4] = [
         (b"/dev", devfs(), b"devtmpfs"),
-        (b"/dev/shm", Tmpfs::new(now, TmpfsOptions::default()), b"tmpfs"),
-        (b"/tmp", Tmpfs::new(now, TmpfsOptions::default()), b"tmpfs"),
+        (b"/proc", ProcFs::new(Arc::new(KernelProc), now), b"proc"),
+        (b"/dev/shm", tmpfs(0o1777), b"tmpfs"),
+        (b"/tmp", tmpfs(0o1777), b"tmpfs"),
     ];
     for (at, fs, source) in mounts {
         let p = ensure_dir(&vfs, &root, at).map_err(|e| alloc::format!("mkdir {}: {:?}", alloc::string::String::from_utf8_lossy(at), e))?;

@@ -11,6 +11,7 @@ mod dev;
 mod klog;
 mod mem;
 mod panic;
+mod proc;
 mod pvh;
 mod random;
 mod task;

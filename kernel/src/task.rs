@@ -112,6 +112,7 @@ pub fn start(master_pml4: u64, vfs: Arc<Vfs>, root: Path, init: &[u8], argv: Vec
             }
         }
     };
+    crate::proc::set_current(proc.view());
     let kstack = vec![0u8; KSTACK_SIZE].into_boxed_slice();
     let top = (kstack.as_ptr() as u64 + KSTACK_SIZE as u64) & !0xf;
     gdt::set_kernel_stack(top);
@@ -144,6 +145,7 @@ pub fn syscall(f: &mut TrapFrame) {
         finish(status);
     }
     if let Some(e) = t.proc.exec_entry.take() {
+        crate::proc::set_current(t.proc.view());
         // A new program: fresh registers, as Linux's start_thread.
         *f = TrapFrame { rip: e.rip, rsp: e.rsp, cs: USER_CS as u64, ss: USER_DS as u64, rflags: 0x202, ..TrapFrame::default() };
         FsBase::write(VirtAddr::new(0));

@@ -3,7 +3,9 @@
 
 use crate::file::FileRef;
 use crate::types::{Errno, VfsResult};
+use alloc::sync::Arc;
 use alloc::vec::Vec;
+use spin::Mutex;
 
 #[derive(Clone)]
 struct Slot {
@@ -11,9 +13,11 @@ struct Slot {
     cloexec: bool,
 }
 
+/// A handle on a table: clones share it (threads with CLONE_FILES, and
+/// /proc/self/fd); `duplicate` copies it (fork).
 #[derive(Clone, Default)]
 pub struct FdTable {
-    slots: Vec<Option<Slot>>,
+    slots: Arc<Mutex<Vec<Option<Slot>>>>,
 }
 
 impl FdTable {
@@ -21,61 +25,72 @@ impl FdTable {
         Self::default()
     }
 
-    pub fn get(&self, fd: i32) -> VfsResult<&FileRef> {
+    /// An independent copy sharing the open files (fork).
+    pub fn duplicate(&self) -> Self {
+        FdTable { slots: Arc::new(Mutex::new(self.slots.lock().clone())) }
+    }
+
+    pub fn get(&self, fd: i32) -> VfsResult<FileRef> {
+        let slots = self.slots.lock();
         usize::try_from(fd)
             .ok()
-            .and_then(|i| self.slots.get(i))
+            .and_then(|i| slots.get(i))
             .and_then(|s| s.as_ref())
-            .map(|s| &s.file)
+            .map(|s| s.file.clone())
             .ok_or(Errno::EBADF)
     }
 
     /// Installs `file` at the lowest free fd >= `min`, below `limit` (EMFILE beyond).
-    pub fn insert_from(&mut self, min: usize, file: FileRef, cloexec: bool, limit: usize) -> VfsResult<i32> {
-        let free = (min..limit).find(|&i| self.slots.get(i).is_none_or(|s| s.is_none()));
+    pub fn insert_from(&self, min: usize, file: FileRef, cloexec: bool, limit: usize) -> VfsResult<i32> {
+        let mut slots = self.slots.lock();
+        let free = (min..limit).find(|&i| slots.get(i).is_none_or(|s| s.is_none()));
         let i = free.ok_or(Errno::EMFILE)?;
-        if i >= self.slots.len() {
-            self.slots.resize(i + 1, None);
+        if i >= slots.len() {
+            slots.resize(i + 1, None);
         }
-        self.slots[i] = Some(Slot { file, cloexec });
+        slots[i] = Some(Slot { file, cloexec });
         Ok(i as i32)
     }
 
-    pub fn insert(&mut self, file: FileRef, cloexec: bool, limit: usize) -> VfsResult<i32> {
+    pub fn insert(&self, file: FileRef, cloexec: bool, limit: usize) -> VfsResult<i32> {
         self.insert_from(0, file, cloexec, limit)
     }
 
     /// dup2/dup3: puts `file` at `fd`, returning what was there (closed by the caller's drop).
-    pub fn set(&mut self, fd: i32, file: FileRef, cloexec: bool, limit: usize) -> VfsResult<Option<FileRef>> {
+    pub fn set(&self, fd: i32, file: FileRef, cloexec: bool, limit: usize) -> VfsResult<Option<FileRef>> {
         let i = usize::try_from(fd).ok().filter(|&i| i < limit).ok_or(Errno::EBADF)?;
-        if i >= self.slots.len() {
-            self.slots.resize(i + 1, None);
+        let mut slots = self.slots.lock();
+        if i >= slots.len() {
+            slots.resize(i + 1, None);
         }
-        Ok(self.slots[i].replace(Slot { file, cloexec }).map(|s| s.file))
+        Ok(slots[i].replace(Slot { file, cloexec }).map(|s| s.file))
     }
 
-    pub fn remove(&mut self, fd: i32) -> VfsResult<FileRef> {
-        let slot = usize::try_from(fd).ok().and_then(|i| self.slots.get_mut(i)).ok_or(Errno::EBADF)?;
+    pub fn remove(&self, fd: i32) -> VfsResult<FileRef> {
+        let mut slots = self.slots.lock();
+        let slot = usize::try_from(fd).ok().and_then(|i| slots.get_mut(i)).ok_or(Errno::EBADF)?;
         let s = slot.take().ok_or(Errno::EBADF)?;
-        while self.slots.last().is_some_and(|s| s.is_none()) {
-            self.slots.pop();
+        while slots.last().is_some_and(|s| s.is_none()) {
+            slots.pop();
         }
         Ok(s.file)
     }
 
     pub fn cloexec(&self, fd: i32) -> VfsResult<bool> {
+        let slots = self.slots.lock();
         usize::try_from(fd)
             .ok()
-            .and_then(|i| self.slots.get(i))
+            .and_then(|i| slots.get(i))
             .and_then(|s| s.as_ref())
             .map(|s| s.cloexec)
             .ok_or(Errno::EBADF)
     }
 
-    pub fn set_cloexec(&mut self, fd: i32, on: bool) -> VfsResult<()> {
+    pub fn set_cloexec(&self, fd: i32, on: bool) -> VfsResult<()> {
+        let mut slots = self.slots.lock();
         let s = usize::try_from(fd)
             .ok()
-            .and_then(|i| self.slots.get_mut(i))
+            .and_then(|i| slots.get_mut(i))
             .and_then(|s| s.as_mut())
             .ok_or(Errno::EBADF)?;
         s.cloexec = on;
@@ -83,8 +98,8 @@ impl FdTable {
     }
 
     /// execve: closes the close-on-exec fds.
-    pub fn close_on_exec(&mut self) {
-        for s in self.slots.iter_mut() {
+    pub fn close_on_exec(&self) {
+        for s in self.slots.lock().iter_mut() {
             if s.as_ref().is_some_and(|s| s.cloexec) {
                 *s = None;
             }
@@ -92,8 +107,9 @@ impl FdTable {
     }
 
     /// (fd, file) for every open fd (/proc/self/fd).
-    pub fn iter(&self) -> impl Iterator<Item = (i32, &FileRef)> {
-        self.slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|s| (i as i32, &s.file)))
+    pub fn snapshot(&self) -> Vec<(i32, FileRef)> {
+        let slots = self.slots.lock();
+        slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|s| (i as i32, s.file.clone()))).collect()
     }
 }
 
@@ -126,7 +142,7 @@ mod tests {
 
     #[test]
     fn lowest_free_fd_limits_and_cloexec() {
-        let mut t = FdTable::new();
+        let t = FdTable::new();
         assert_eq!(t.insert(f(), false, 4).unwrap(), 0);
         assert_eq!(t.insert(f(), true, 4).unwrap(), 1);
         assert_eq!(t.insert(f(), false, 4).unwrap(), 2);
@@ -145,11 +161,11 @@ mod tests {
 
     #[test]
     fn dup2_shares_the_description() {
-        let mut t = FdTable::new();
+        let t = FdTable::new();
         let a = f();
         t.insert(a.clone(), false, 16).unwrap();
         assert!(t.set(9, a.clone(), false, 16).unwrap().is_none());
-        assert!(Arc::ptr_eq(t.get(9).unwrap(), &a));
+        assert!(Arc::ptr_eq(&t.get(9).unwrap(), &a));
         assert_eq!(t.set(16, a, false, 16).err(), Some(Errno::EBADF));
     }
 }

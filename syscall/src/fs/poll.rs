@@ -46,7 +46,7 @@ fn scan(cx: &Cx, fds: &mut [Pollfd]) -> u64 {
             continue;
         }
         p.revents = match cx.p.fds.get(p.fd) {
-            Ok(f) => file_events(f, p.events),
+            Ok(f) => file_events(&f, p.events),
             Err(_) => POLLNVAL,
         };
         if p.revents != 0 {
@@ -70,7 +70,7 @@ fn do_poll(cx: &mut Cx, ufds: u64, nfds: u64, timeout_ns: Option<u64>) -> SysRes
         let table = &cx.p.fds;
         let want = &fds;
         let mut check = || {
-            want.iter().any(|pf| pf.fd >= 0 && table.get(pf.fd).map_or(true, |f| file_events(f, pf.events) != 0))
+            want.iter().any(|pf| pf.fd >= 0 && table.get(pf.fd).map_or(true, |f| file_events(&f, pf.events) != 0))
         };
         cx.k.wait_until(&mut check, deadline);
         ready = scan(cx, &mut fds);

@@ -4,9 +4,9 @@ use super::{page_up, VmaKind, PROT_READ, PROT_WRITE};
 use crate::{Cx, SysResult};
 
 pub fn sys_brk(cx: &mut Cx, addr: u64) -> SysResult {
-    let mm = &mut cx.p.mm;
-    let old = mm.brk;
-    if addr < mm.brk_start {
+    let mm = &cx.p.mm;
+    let (start, old) = mm.brk();
+    if addr < start {
         return Ok(old);
     }
     let (Some(old_end), Some(new_end)) = (page_up(old), page_up(addr)) else {
@@ -21,7 +21,7 @@ pub fn sys_brk(cx: &mut Cx, addr: u64) -> SysResult {
         mm.remove(new_end, old_end);
         cx.k.unmap(new_end, old_end - new_end);
     }
-    mm.brk = addr;
+    mm.set_brk(start, addr);
     Ok(addr)
 }
 
@@ -32,8 +32,7 @@ mod tests {
     #[test]
     fn brk_grows_shrinks_and_keeps_data() {
         let mut t = TestBed::new();
-        t.p.mm.brk_start = 0x600000;
-        t.p.mm.brk = 0x600000;
+        t.p.mm.set_brk(0x600000, 0x600000);
         assert_eq!(t.call("brk", [0; 6]), 0x600000);
         assert_eq!(t.call("brk", [0x603010, 0, 0, 0, 0, 0]), 0x603010);
         t.poke(0x603000, b"heap");
@@ -49,8 +48,7 @@ mod tests {
     #[test]
     fn brk_refuses_to_grow_into_a_mapping() {
         let mut t = TestBed::new();
-        t.p.mm.brk_start = 0x600000;
-        t.p.mm.brk = 0x600000;
+        t.p.mm.set_brk(0x600000, 0x600000);
         t.call("mmap", [0x610000, 0x1000, 3, 0x32, u64::MAX, 0]); // MAP_FIXED|PRIVATE|ANON
         assert_eq!(t.call("brk", [0x620000, 0, 0, 0, 0, 0]), 0x600000);
     }

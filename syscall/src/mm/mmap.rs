@@ -165,7 +165,7 @@ pub fn sys_mremap(cx: &mut Cx, old: u64, old_len: u64, new_len: u64, flags: u64,
     if new_len == 0 {
         return Err(Errno::EINVAL);
     }
-    let vma = *cx.p.mm.find(old).ok_or(Errno::EFAULT)?;
+    let vma = cx.p.mm.find(old).ok_or(Errno::EFAULT)?;
     let old_end = old.checked_add(old_len).ok_or(Errno::EFAULT)?;
     if old_end > vma.end {
         return Err(Errno::EFAULT);

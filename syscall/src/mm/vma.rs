@@ -3,7 +3,9 @@
 
 use super::{page_up, MMAP_BASE, MMAP_MIN, PAGE_SIZE, USER_END};
 use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
+use spin::Mutex;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VmaKind {
@@ -24,38 +26,31 @@ pub struct Vma {
 }
 
 #[derive(Debug, Default, Clone)]
-pub struct MemoryMap {
+struct Inner {
     vmas: BTreeMap<u64, Vma>,
     /// Start of the heap (page aligned, set at exec) and the current break.
-    pub brk_start: u64,
-    pub brk: u64,
+    brk_start: u64,
+    brk: u64,
 }
 
-impl MemoryMap {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &Vma> {
-        self.vmas.values()
-    }
+impl Inner {
 
     /// The area holding `addr`.
-    pub fn find(&self, addr: u64) -> Option<&Vma> {
+    fn find(&self, addr: u64) -> Option<Vma> {
         self.vmas
             .range(..=addr)
             .next_back()
-            .map(|(_, v)| v)
+            .map(|(_, v)| *v)
             .filter(|v| addr < v.end)
     }
 
     /// Whether any area intersects `[start, end)`.
-    pub fn overlaps(&self, start: u64, end: u64) -> bool {
+    fn overlaps(&self, start: u64, end: u64) -> bool {
         self.vmas.range(..end).next_back().is_some_and(|(_, v)| v.end > start)
     }
 
     /// Whether `[start, end)` is covered by areas without a hole.
-    pub fn fully_mapped(&self, start: u64, end: u64) -> bool {
+    fn fully_mapped(&self, start: u64, end: u64) -> bool {
         let mut at = start;
         while at < end {
             match self.find(at) {
@@ -67,7 +62,7 @@ impl MemoryMap {
     }
 
     /// Adds an area over a range that must be free, merging with equal neighbours.
-    pub fn insert(&mut self, start: u64, end: u64, prot: u32, kind: VmaKind) {
+    fn insert(&mut self, start: u64, end: u64, prot: u32, kind: VmaKind) {
         debug_assert!(start < end && !self.overlaps(start, end));
         let mut vma = Vma { start, end, prot, kind };
         if let Some(prev) = self.vmas.range(..start).next_back().map(|(_, v)| *v) {
@@ -87,7 +82,7 @@ impl MemoryMap {
 
     /// Splits areas so that `at` is a boundary.
     fn split_at(&mut self, at: u64) {
-        if let Some(v) = self.find(at).copied() {
+        if let Some(v) = self.find(at) {
             if v.start < at {
                 self.vmas.insert(v.start, Vma { end: at, ..v });
                 self.vmas.insert(at, Vma { start: at, ..v });
@@ -96,7 +91,7 @@ impl MemoryMap {
     }
 
     /// Removes `[start, end)` from the map; returns the parts that were mapped.
-    pub fn remove(&mut self, start: u64, end: u64) -> Vec<Vma> {
+    fn remove(&mut self, start: u64, end: u64) -> Vec<Vma> {
         self.split_at(start);
         self.split_at(end);
         let keys: Vec<u64> = self.vmas.range(start..end).map(|(k, _)| *k).collect();
@@ -104,7 +99,7 @@ impl MemoryMap {
     }
 
     /// Sets the protection of `[start, end)`, which must be fully mapped.
-    pub fn protect(&mut self, start: u64, end: u64, prot: u32) {
+    fn protect(&mut self, start: u64, end: u64, prot: u32) {
         self.split_at(start);
         self.split_at(end);
         let parts: Vec<Vma> = self.vmas.range(start..end).map(|(_, v)| *v).collect();
@@ -116,7 +111,7 @@ impl MemoryMap {
 
     /// A free range of `len` bytes: at `hint` when it is free, else the
     /// highest free range below `MMAP_BASE` (Linux's top-down layout).
-    pub fn find_free(&self, hint: u64, len: u64) -> Option<u64> {
+    fn find_free(&self, hint: u64, len: u64) -> Option<u64> {
         if hint >= MMAP_MIN {
             if let Some(end) = hint.checked_add(len) {
                 if end <= USER_END && !self.overlaps(hint, end) {
@@ -139,10 +134,10 @@ impl MemoryMap {
 
     /// Maps `[start, end)` for an ELF segment: pages shared with an earlier
     /// segment get the union of both protections.
-    pub fn map_segment(&mut self, start: u64, end: u64, prot: u32) {
+    fn map_segment(&mut self, start: u64, end: u64, prot: u32) {
         let mut at = start;
         while at < end {
-            match self.find(at).copied() {
+            match self.find(at) {
                 Some(v) => {
                     let stop = v.end.min(end);
                     if v.prot | prot != v.prot {
@@ -165,8 +160,89 @@ impl MemoryMap {
     }
 
     /// Number of pages mapped (for statistics and tests).
-    pub fn mapped_pages(&self) -> u64 {
+    fn mapped_pages(&self) -> u64 {
         self.vmas.values().map(|v| (v.end - v.start) / PAGE_SIZE).sum()
+    }
+}
+
+/// The memory map of one address space. Clones share it (threads with
+/// CLONE_VM, /proc/self/maps); `duplicate` copies it (fork).
+#[derive(Debug, Default, Clone)]
+pub struct MemoryMap {
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl MemoryMap {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn duplicate(&self) -> Self {
+        MemoryMap { inner: Arc::new(Mutex::new(self.inner.lock().clone())) }
+    }
+
+    /// The areas, in address order.
+    pub fn vmas(&self) -> Vec<Vma> {
+        self.inner.lock().vmas.values().copied().collect()
+    }
+
+    /// The area holding `addr`.
+    pub fn find(&self, addr: u64) -> Option<Vma> {
+        self.inner.lock().find(addr)
+    }
+
+    /// Whether any area intersects `[start, end)`.
+    pub fn overlaps(&self, start: u64, end: u64) -> bool {
+        self.inner.lock().overlaps(start, end)
+    }
+
+    /// Whether `[start, end)` is covered by areas without a hole.
+    pub fn fully_mapped(&self, start: u64, end: u64) -> bool {
+        self.inner.lock().fully_mapped(start, end)
+    }
+
+    /// Adds an area over a range that must be free, merging with equal neighbours.
+    pub fn insert(&self, start: u64, end: u64, prot: u32, kind: VmaKind) {
+        self.inner.lock().insert(start, end, prot, kind)
+    }
+
+    /// Removes `[start, end)` from the map; returns the parts that were mapped.
+    pub fn remove(&self, start: u64, end: u64) -> Vec<Vma> {
+        self.inner.lock().remove(start, end)
+    }
+
+    /// Sets the protection of `[start, end)`, which must be fully mapped.
+    pub fn protect(&self, start: u64, end: u64, prot: u32) {
+        self.inner.lock().protect(start, end, prot)
+    }
+
+    /// A free range of `len` bytes: at `hint` when it is free, else the
+    /// highest free range below `MMAP_BASE` (Linux's top-down layout).
+    pub fn find_free(&self, hint: u64, len: u64) -> Option<u64> {
+        self.inner.lock().find_free(hint, len)
+    }
+
+    /// Maps `[start, end)` for an ELF segment: pages shared with an earlier
+    /// segment get the union of both protections.
+    pub fn map_segment(&self, start: u64, end: u64, prot: u32) {
+        self.inner.lock().map_segment(start, end, prot)
+    }
+
+    /// Number of pages mapped (for statistics and tests).
+    pub fn mapped_pages(&self) -> u64 {
+        self.inner.lock().mapped_pages()
+    }
+
+    /// (heap start, current break).
+    pub fn brk(&self) -> (u64, u64) {
+        let i = self.inner.lock();
+        (i.brk_start, i.brk)
+    }
+
+    pub fn set_brk(&self, start: u64, brk: u64) {
+        let mut i = self.inner.lock();
+        i.brk_start = start;
+        i.brk = brk;
     }
 }
 
@@ -182,12 +258,12 @@ mod tests {
     use crate::mm::{PROT_READ as R, PROT_WRITE as W};
 
     fn spans(m: &MemoryMap) -> Vec<(u64, u64, u32)> {
-        m.iter().map(|v| (v.start, v.end, v.prot)).collect()
+        m.vmas().iter().map(|v| (v.start, v.end, v.prot)).collect()
     }
 
     #[test]
     fn insert_merges_equal_neighbours() {
-        let mut m = MemoryMap::new();
+        let m = MemoryMap::new();
         m.insert(0x10000, 0x20000, R | W, VmaKind::Anon);
         m.insert(0x20000, 0x30000, R | W, VmaKind::Anon);
         m.insert(0x30000, 0x40000, R, VmaKind::Anon);
@@ -196,7 +272,7 @@ mod tests {
 
     #[test]
     fn remove_splits_and_reports_what_was_mapped() {
-        let mut m = MemoryMap::new();
+        let m = MemoryMap::new();
         m.insert(0x10000, 0x40000, R | W, VmaKind::Anon);
         let gone = m.remove(0x18000, 0x50000);
         assert_eq!(gone.len(), 1);
@@ -208,7 +284,7 @@ mod tests {
 
     #[test]
     fn protect_middle_makes_three_areas_and_back_merges() {
-        let mut m = MemoryMap::new();
+        let m = MemoryMap::new();
         m.insert(0x10000, 0x40000, R | W, VmaKind::Anon);
         m.protect(0x20000, 0x30000, R);
         assert_eq!(
@@ -221,7 +297,7 @@ mod tests {
 
     #[test]
     fn find_free_is_top_down_and_honours_free_hints() {
-        let mut m = MemoryMap::new();
+        let m = MemoryMap::new();
         let a = m.find_free(0, 0x3000).unwrap();
         assert_eq!(a, MMAP_BASE - 0x3000);
         m.insert(a, a + 0x3000, R, VmaKind::Anon);
@@ -235,7 +311,7 @@ mod tests {
 
     #[test]
     fn fully_mapped_sees_holes() {
-        let mut m = MemoryMap::new();
+        let m = MemoryMap::new();
         m.insert(0x10000, 0x20000, R, VmaKind::Anon);
         m.insert(0x20000, 0x30000, R | W, VmaKind::Anon);
         assert!(m.fully_mapped(0x10000, 0x30000));
@@ -245,7 +321,7 @@ mod tests {
 
     #[test]
     fn segments_sharing_a_page_get_the_union() {
-        let mut m = MemoryMap::new();
+        let m = MemoryMap::new();
         m.map_segment(0x400000, 0x402000, R | crate::mm::PROT_EXEC);
         m.map_segment(0x401000, 0x404000, R | W);
         assert_eq!(

@@ -73,10 +73,10 @@ pub fn exec(k: &mut dyn Kernel, p: &mut Process, file: &[u8], argv: &[&[u8]], en
     let stack = build_initial_stack(STACK_TOP, &image, &params).map_err(ExecError::Stack)?;
 
     // Point of no return: drop the old image.
-    for v in p.mm.iter() {
+    for v in p.mm.vmas() {
         k.unmap(v.start, v.end - v.start);
     }
-    let mut mm = MemoryMap::new();
+    let mm = MemoryMap::new();
     for s in &image.segments {
         let end = page_up(s.vaddr + s.memsz).ok_or(ExecError::Mem(Errno::ENOMEM))?;
         mm.map_segment(page_down(s.vaddr), end, s.prot);
@@ -93,8 +93,7 @@ pub fn exec(k: &mut dyn Kernel, p: &mut Process, file: &[u8], argv: &[&[u8]], en
     mm.insert(STACK_TOP - STACK_SIZE, STACK_TOP, PROT_READ | PROT_WRITE, VmaKind::Stack);
     populate(k, &mm, stack.sp, stack.bytes.len() as u64)?;
     k.copy_out(stack.sp, &stack.bytes);
-    mm.brk_start = image.brk;
-    mm.brk = image.brk;
+    mm.set_brk(image.brk, image.brk);
     p.mm = mm;
     let name = execfn.rsplit(|&c| c == b'/').next().unwrap_or(execfn);
     p.comm = name[..name.len().min(15)].to_vec();
@@ -167,7 +166,7 @@ mod tests {
         assert_eq!(t.peek(0x401000, 8), b"DATADATA");
         assert_eq!(t.peek(0x402000, 8), [0; 8], "bss is zero");
         assert!(t.try_poke(0x400100, b"x").is_err(), "text is read-only");
-        assert_eq!(t.p.mm.brk_start, 0x404000);
+        assert_eq!(t.p.mm.brk().0, 0x404000);
         assert_eq!(t.p.comm, b"prog");
         let stack = t.peek(e.rsp, (STACK_TOP - e.rsp) as usize);
         let s = parse_initial_stack(&stack, e.rsp).expect("a well-formed initial stack");

@@ -7,6 +7,7 @@ mod exit;
 mod futex;
 mod ids;
 mod init;
+mod view;
 
 pub use exec::{exec, Entry, ExecError};
 pub use execve::{sys_execve, sys_execveat};
@@ -14,6 +15,7 @@ pub use execve::do_execve;
 pub use exit::{sys_exit, sys_exit_group};
 pub use futex::sys_futex;
 pub use init::start_init;
+pub use view::ProcView;
 pub use ids::*;
 
 use crate::abi::Rlimit;
