@@ -8,6 +8,10 @@ pub struct Entry<'a> {
     /// Path as stored, without a leading "./" or "/".
     pub name: &'a [u8],
     pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    /// Seconds since the epoch.
+    pub mtime: u32,
     pub data: &'a [u8],
 }
 
@@ -72,6 +76,9 @@ impl<'a> Reader<'a> {
         }
         let bad = CpioError::BadHeader { offset: off };
         let mode = field(h, 1).ok_or(bad)?;
+        let uid = field(h, 2).ok_or(bad)?;
+        let gid = field(h, 3).ok_or(bad)?;
+        let mtime = field(h, 5).ok_or(bad)?;
         let filesize = field(h, 6).ok_or(bad)? as usize;
         let namesize = field(h, 11).ok_or(bad)? as usize;
         if namesize == 0 {
@@ -92,7 +99,7 @@ impl<'a> Reader<'a> {
         while let Some(rest) = name.strip_prefix(b"./").or_else(|| name.strip_prefix(b"/")) {
             name = rest;
         }
-        Ok(Some(Entry { name, mode, data }))
+        Ok(Some(Entry { name, mode, uid, gid, mtime, data }))
     }
 }
 
@@ -137,7 +144,7 @@ mod tests {
     fn entry(out: &mut Vec<u8>, name: &str, mode: u32, data: &[u8]) {
         let h = format!(
             "070701{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}",
-            1, mode, 0, 0, 1, 0, data.len(), 0, 0, 0, 0, name.len() + 1, 0
+            1, mode, 7, 8, 1, 1_600_000_000u32, data.len(), 0, 0, 0, 0, name.len() + 1, 0
         );
         out.extend_from_slice(h.as_bytes());
         out.extend_from_slice(name.as_bytes());
@@ -168,6 +175,7 @@ mod tests {
         let e = find(&a, b"/bin/hello").unwrap().unwrap();
         assert!(e.is_file());
         assert_eq!(e.data, b"\x7fELF...");
+        assert_eq!((e.uid, e.gid, e.mtime), (7, 8, 1_600_000_000));
         assert!(find(&a, b"/nope").unwrap().is_none());
         assert!(read(&a).nth(2).unwrap().unwrap().is_symlink());
     }

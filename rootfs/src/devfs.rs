@@ -79,7 +79,11 @@ fn epoch() -> Timespec {
 }
 
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name != "." && name != ".." && name.len() <= NAME_MAX && !name.bytes().any(|c| c == b'/' || c == 0)
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && name.len() <= NAME_MAX
+        && !name.bytes().any(|c| c == b'/' || c == 0)
 }
 
 impl DevFs {
@@ -121,11 +125,7 @@ impl DevFs {
     /// (mknod in a tmpfs, an initrd): ENXIO when there is no such device.
     pub fn open_device(&self, rdev: u64, flags: OpenFlags) -> VfsResult<Arc<dyn Handle>> {
         let What::Root(children) = &self.root.what else { return Err(Errno::ENXIO) };
-        children
-            .iter()
-            .find(|c| c.kind == FileType::CharDevice && c.rdev == rdev)
-            .ok_or(Errno::ENXIO)?
-            .open(flags)
+        children.iter().find(|c| c.kind == FileType::CharDevice && c.rdev == rdev).ok_or(Errno::ENXIO)?.open(flags)
     }
 }
 
@@ -235,13 +235,7 @@ impl Vnode for Node {
     }
 
     fn statfs(&self) -> VfsResult<StatFs> {
-        Ok(StatFs {
-            fs_type: TMPFS_MAGIC,
-            bsize: 4096,
-            frsize: 4096,
-            namelen: NAME_MAX as u64,
-            ..StatFs::default()
-        })
+        Ok(StatFs { fs_type: TMPFS_MAGIC, bsize: 4096, frsize: 4096, namelen: NAME_MAX as u64, ..StatFs::default() })
     }
 
     fn as_any(&self) -> &dyn Any {

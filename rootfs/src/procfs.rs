@@ -201,7 +201,11 @@ impl ProcNode {
     fn listing(&self) -> VfsResult<Vec<DirEntry>> {
         let src = &self.fs.src;
         let fixed = |names: &[(&str, Kind)]| -> Vec<DirEntry> {
-            names.iter().enumerate().map(|(i, (n, k))| listing::entry(i, k.ino(), k.file_type(), n.as_bytes())).collect()
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, (n, k))| listing::entry(i, k.ino(), k.file_type(), n.as_bytes()))
+                .collect()
         };
         Ok(match self.kind {
             Kind::Root => {

@@ -2,7 +2,7 @@
 //! tmpfs root: directories, regular files with their data, symlinks.
 
 use crate::cpio::{self, CpioError};
-use lintel_vfs::{Errno, FileType, OpenFlags, SetAttr, VnodeRef};
+use lintel_vfs::{Errno, FileType, OpenFlags, SetAttr, TimeSet, Timespec, VnodeRef};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnpackError {
@@ -38,7 +38,14 @@ fn dir_for(root: &VnodeRef, names: &[&[u8]]) -> Result<VnodeRef, Errno> {
     Ok(cur)
 }
 
-fn unpack_entry(root: &VnodeRef, e: &cpio::Entry) -> Result<(), Errno> {
+fn stamp(e: &cpio::Entry) -> SetAttr {
+    let t = Some(TimeSet::At(Timespec { sec: e.mtime as i64, nsec: 0 }));
+    SetAttr { uid: Some(e.uid), gid: Some(e.gid), atime: t, mtime: t, ..SetAttr::default() }
+}
+
+/// Unpacks one entry; a directory is returned so its times are set last
+/// (its contents would change them), as Linux's initramfs does.
+fn unpack_entry(root: &VnodeRef, e: &cpio::Entry) -> Result<Option<VnodeRef>, Errno> {
     let names: alloc::vec::Vec<&[u8]> = e
         .name
         .split(|&c| c == b'/')
@@ -47,7 +54,7 @@ fn unpack_entry(root: &VnodeRef, e: &cpio::Entry) -> Result<(), Errno> {
     if names.iter().any(|n| *n == b"..") {
         return Err(Errno::EINVAL); // an archive cannot climb out of the root
     }
-    let Some((last, dirs)) = names.split_last() else { return Ok(()) }; // "." itself
+    let Some((last, dirs)) = names.split_last() else { return Ok(None) }; // "." itself
     let dir = dir_for(root, dirs)?;
     let perm = e.mode & 0o7777;
     if e.is_dir() {
@@ -56,9 +63,11 @@ fn unpack_entry(root: &VnodeRef, e: &cpio::Entry) -> Result<(), Errno> {
             Err(Errno::ENOENT) => dir.mkdir(last, perm)?,
             Err(err) => return Err(err),
         };
-        d.setattr(&SetAttr { mode: Some(perm), ..SetAttr::default() })?;
+        d.setattr(&SetAttr { mode: Some(perm), uid: Some(e.uid), gid: Some(e.gid), ..SetAttr::default() })?;
+        return Ok(Some(d));
     } else if e.is_symlink() {
-        dir.symlink(last, e.data)?;
+        let l = dir.symlink(last, e.data)?;
+        l.setattr(&stamp(e))?;
     } else if e.is_file() {
         let f = match dir.lookup(last) {
             Ok(v) => v,
@@ -75,18 +84,29 @@ fn unpack_entry(root: &VnodeRef, e: &cpio::Entry) -> Result<(), Errno> {
             }
             off += n;
         }
+        // Owner before mode: a chown clears set-ID bits.
+        f.setattr(&stamp(e))?;
+        f.setattr(&SetAttr { mode: Some(perm), ..SetAttr::default() })?;
     }
     // Device nodes, FIFOs and sockets in an initrd are skipped: devfs provides devices.
-    Ok(())
+    Ok(None)
 }
 
 /// Unpacks every entry of `archive` below `root`.
 pub fn unpack(root: &VnodeRef, archive: &[u8]) -> Result<usize, UnpackError> {
     let mut n = 0;
+    let mut dirs = alloc::vec::Vec::new();
     for (i, e) in cpio::read(archive).enumerate() {
         let e = e.map_err(UnpackError::Archive)?;
-        unpack_entry(root, &e).map_err(|errno| UnpackError::Fs { entry: i, errno })?;
+        if let Some(d) = unpack_entry(root, &e).map_err(|errno| UnpackError::Fs { entry: i, errno })? {
+            dirs.push((i, d, e.mtime));
+        }
         n += 1;
+    }
+    for (i, d, mtime) in dirs {
+        let t = Some(TimeSet::At(Timespec { sec: mtime as i64, nsec: 0 }));
+        d.setattr(&SetAttr { atime: t, mtime: t, ..SetAttr::default() })
+            .map_err(|errno| UnpackError::Fs { entry: i, errno })?;
     }
     Ok(n)
 }

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use lintel_rootfs::Tmpfs;
-use lintel_vfs::{Dentry, Errno, FileSystem, Follow, Mount, MountFlags, MountTable, Path, Resolver, VfsResult};
+use lintel_vfs::{Errno, FileSystem, Follow, Mount, MountFlags, MountTable, Path, Resolver, VfsResult};
 use std::sync::Arc;
 
 struct World {
@@ -190,7 +190,10 @@ fn symlinks_relative_absolute_and_chained() {
     assert_eq!(w.name(&w.get("/chain2/c/..").unwrap()), "/a/b");
     let link = w.lget("/abs").unwrap();
     assert_eq!(link.dentry.vnode().readlink().unwrap(), b"/a/b", "Follow::No stops at the link");
-    assert!(same(&w.r().resolve(&w.root, b"/abs/", Follow::No).unwrap(), &w.get("/a/b").unwrap()), "a trailing slash follows");
+    assert!(
+        same(&w.r().resolve(&w.root, b"/abs/", Follow::No).unwrap(), &w.get("/a/b").unwrap()),
+        "a trailing slash follows"
+    );
     assert_eq!(w.name(&w.get("/a/rel").unwrap()), "/a/b/c");
 }
 
@@ -341,8 +344,12 @@ fn removed_names_leave_deleted_dentries() {
     assert_eq!(w.get("/a/file").err(), Some(Errno::ENOENT));
     // The file stays usable through what still holds it.
     assert_eq!(f.dentry.vnode().getattr().unwrap().nlink, 0);
-    assert!(w.ino("/a/b") > 0);
-    let _: &Arc<Dentry> = &f.dentry;
+    assert_eq!(write(f.dentry.vnode(), 0, b"still"), 5);
+    // A name created again is a new dentry.
+    let again = w.touch("/a/file");
+    assert!(!Arc::ptr_eq(&again.dentry, &f.dentry));
+    assert!(!again.dentry.is_deleted());
+    assert_ne!(w.ino("/a/file"), f.dentry.vnode().getattr().unwrap().ino);
 }
 
 /// A tmpfs that asks the VFS not to keep names, as 9p and virtio-fs do.

@@ -48,5 +48,4 @@ impl Handle for MemHandle {
             _ => Ok(data.len()),
         }
     }
-
 }

@@ -53,7 +53,13 @@ pub fn symlink_pages(len: usize) -> u64 {
 }
 
 impl Inode {
-    pub fn new(fs: &Arc<Shared>, kind: FileType, perm: u32, gid: u32, body: impl FnOnce(&Weak<Inode>) -> Body) -> Arc<Inode> {
+    pub fn new(
+        fs: &Arc<Shared>,
+        kind: FileType,
+        perm: u32,
+        gid: u32,
+        body: impl FnOnce(&Weak<Inode>) -> Body,
+    ) -> Arc<Inode> {
         let now = (fs.now)();
         let nlink = if kind == FileType::Directory { 2 } else { 1 };
         Arc::new_cyclic(|me| Inode {

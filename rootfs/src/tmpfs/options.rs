@@ -76,7 +76,15 @@ mod tests {
         assert_eq!(TmpfsOptions::parse(b"size=50%", 1 << 30).unwrap().size_limit, Some(1 << 29));
         assert_eq!(TmpfsOptions::parse(b"size=0", 0).unwrap().size_limit, None);
         assert_eq!(TmpfsOptions::parse(b"size=2G", 0).unwrap().size_limit, Some(2 << 30));
-        for bad in [&b"size="[..], b"size=1x", b"mode=9", b"mode=17777", b"bogus", b"size=99999999999999999999", b"size=16384E"] {
+        for bad in [
+            &b"size="[..],
+            b"size=1x",
+            b"mode=9",
+            b"mode=17777",
+            b"bogus",
+            b"size=99999999999999999999",
+            b"size=16384E",
+        ] {
             assert_eq!(TmpfsOptions::parse(bad, 0), Err(Errno::EINVAL), "{:?}", core::str::from_utf8(bad));
         }
     }

@@ -105,7 +105,15 @@ impl Inode {
     }
 
     /// RENAME_EXCHANGE: both names stay, their files swap.
-    fn exchange(&self, old: &[u8], nd: &Inode, new: &[u8], src: Arc<Inode>, dst: Arc<Inode>, same_dir: bool) -> VfsResult<()> {
+    fn exchange(
+        &self,
+        old: &[u8],
+        nd: &Inode,
+        new: &[u8],
+        src: Arc<Inode>,
+        dst: Arc<Inode>,
+        same_dir: bool,
+    ) -> VfsResult<()> {
         if Arc::ptr_eq(&src, &dst) {
             return Ok(());
         }
