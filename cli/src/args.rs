@@ -12,6 +12,7 @@ lintel: run unmodified static Linux x86-64 programs on the Lintel kernel under Q
 
 Usage:
   lintel run [OPTIONS] [--] PROGRAM [ARGS...]
+  lintel run --root DIR [OPTIONS] [--] /PATH/IN/DIR [ARGS...]
   lintel demo
   lintel test [CARGO TEST ARGS...]
   lintel help
@@ -21,11 +22,18 @@ Commands:
          stderr become ours, our stdin is its stdin, and we exit with its status
          (128+S when killed by signal S, 124 on timeout, 125 when the kernel
          panics or QEMU fails). Builds the kernel first when needed.
+         With --root DIR, the whole directory DIR becomes the root file system
+         (an in-memory tmpfs, changes are not written back) and PROGRAM is a
+         path inside it, e.g. `lintel run --root DIR -- /bin/busybox ls -l /`.
   demo   Install what is missing, build the kernel and a few demo programs, run them.
   test   Install what is missing, build the kernel, run `cargo test` in the
          workspace with LINTEL_KERNEL set; exits with cargo's status.
 
 Options of `run` (before PROGRAM):
+  --root DIR          pack DIR (files, directories, symlinks, with their modes,
+                      owners and mtimes) as the root; PROGRAM is then a path in
+                      DIR (absolute, or relative to DIR). It is loaded into guest
+                      memory: give a large tree enough with -m
   --timeout SECS      kill the machine after SECS seconds (exit status 124)
   -m, --memory MEM    guest memory, QEMU syntax (default 512M)
   -e, --env KEY=VALUE add to the program's environment (repeatable; it starts empty)
@@ -56,7 +64,9 @@ pub struct RunArgs {
     pub accel: Accel,
     pub verbose: bool,
     pub log: Option<PathBuf>,
-    /// The program as typed; it is also `argv[0]`.
+    /// `--root DIR`: the directory packed as the root file system.
+    pub root: Option<PathBuf>,
+    /// The program as typed; it is also `argv[0]`. With a root, a path inside it.
     pub program: PathBuf,
     /// The arguments after the program.
     pub args: Vec<OsString>,
@@ -103,6 +113,7 @@ fn parse_run(args: &[OsString]) -> Result<Command, String> {
     let mut accel = Accel::Auto;
     let mut verbose = false;
     let mut log = None;
+    let mut root = None;
     let mut i = 0;
     while i < args.len() {
         let arg = &args[i];
@@ -151,6 +162,7 @@ fn parse_run(args: &[OsString]) -> Result<Command, String> {
             }
             "--accel" => accel = value("auto, kvm or tcg")?.to_string_lossy().parse()?,
             "--log" => log = Some(PathBuf::from(value("a file name")?)),
+            "--root" => root = Some(PathBuf::from(value("a directory")?)),
             _ => return Err(format!("unknown option `{name}` for run")),
         }
         i += 1;
@@ -165,6 +177,7 @@ fn parse_run(args: &[OsString]) -> Result<Command, String> {
         accel,
         verbose,
         log,
+        root,
         program: PathBuf::from(program),
         args: args[i + 1..].to_vec(),
     }))
@@ -226,6 +239,7 @@ mod tests {
         assert_eq!(r.accel, Accel::Auto);
         assert!(!r.verbose);
         assert_eq!(r.log, None);
+        assert_eq!(r.root, None);
         assert_eq!(r.argv(), [OsString::from("./hello")]);
     }
 
@@ -262,6 +276,29 @@ mod tests {
             r.argv(),
             ["./prog", "a", "b c", "--not-an-option", ""].map(OsString::from)
         );
+    }
+
+    #[test]
+    fn run_with_a_root() {
+        let r = run(&[
+            "run",
+            "--root",
+            "/srv/root",
+            "--",
+            "/bin/busybox",
+            "ls",
+            "-l",
+            "/",
+        ]);
+        assert_eq!(r.root, Some(PathBuf::from("/srv/root")));
+        assert_eq!(r.program, PathBuf::from("/bin/busybox"));
+        assert_eq!(
+            r.argv(),
+            ["/bin/busybox", "ls", "-l", "/"].map(OsString::from)
+        );
+        let r = run(&["run", "--root=dir", "bin/sh"]);
+        assert_eq!(r.root, Some(PathBuf::from("dir")));
+        assert!(p(&["run", "--root"]).is_err());
     }
 
     #[test]

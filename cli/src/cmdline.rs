@@ -45,18 +45,14 @@ pub fn percent_decode(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Assembles the command line: `init=/NAME`, one `argv=` per argument (`argv[0]`
-/// included), one `env=` per `KEY=VALUE` string, then `quiet` when asked.
-pub fn kernel_cmdline(
-    init_name: &[u8],
-    argv: &[OsString],
-    env: &[OsString],
-    quiet: bool,
-) -> String {
-    let mut tokens = Vec::with_capacity(1 + argv.len() + env.len() + 1);
-    let mut init = b"/".to_vec();
-    init.extend_from_slice(init_name);
-    tokens.push(format!("init={}", percent_encode(&init)));
+/// Assembles the command line: `init=PATH` (`init` is the absolute path of the
+/// program inside the initrd, e.g. `/hello` or `/bin/busybox`), `root=initrd`,
+/// one `argv=` per argument (`argv[0]` included), one `env=` per `KEY=VALUE`
+/// string, then `quiet` when asked. `init=` stays the first token.
+pub fn kernel_cmdline(init: &[u8], argv: &[OsString], env: &[OsString], quiet: bool) -> String {
+    let mut tokens = Vec::with_capacity(2 + argv.len() + env.len() + 1);
+    tokens.push(format!("init={}", percent_encode(init)));
+    tokens.push("root=initrd".to_owned());
     for arg in argv {
         tokens.push(format!("argv={}", percent_encode(arg.as_bytes())));
     }
@@ -111,27 +107,34 @@ mod tests {
         let argv = ["./hello", "a", "b c", "", "it's \"quoted\"", "50%"].map(OsString::from);
         let env = ["HOME=/", "GREETING=hi there", "EMPTY="].map(OsString::from);
         assert_eq!(
-            kernel_cmdline(b"hello", &argv, &env, false),
-            "init=/hello argv=./hello argv=a argv=b%20c argv= \
+            kernel_cmdline(b"/hello", &argv, &env, false),
+            "init=/hello root=initrd argv=./hello argv=a argv=b%20c argv= \
              argv=it%27s%20%22quoted%22 argv=50%25 \
              env=HOME=/ env=GREETING=hi%20there env=EMPTY="
         );
-        assert_eq!(kernel_cmdline(b"x", &[], &[], true), "init=/x quiet");
+        assert_eq!(
+            kernel_cmdline(b"/x", &[], &[], true),
+            "init=/x root=initrd quiet"
+        );
+        assert_eq!(
+            kernel_cmdline(b"/bin/busybox", &["busybox".into()], &[], false),
+            "init=/bin/busybox root=initrd argv=busybox"
+        );
     }
 
     #[test]
     fn init_name_is_encoded_and_non_utf8_args_survive() {
         let argv = [OsString::from_vec(vec![b'a', 0xff, b'\n'])];
         assert_eq!(
-            kernel_cmdline(b"my prog", &argv, &[], false),
-            "init=/my%20prog argv=a%FF%0A"
+            kernel_cmdline(b"/my prog", &argv, &[], false),
+            "init=/my%20prog root=initrd argv=a%FF%0A"
         );
     }
 
     #[test]
     fn every_token_decodes_back() {
         let argv = ["p", "two words", "tab\there", "new\nline", "ünï", ""].map(OsString::from);
-        let line = kernel_cmdline(b"p", &argv, &[], false);
+        let line = kernel_cmdline(b"/p", &argv, &[], false);
         let decoded: Vec<Vec<u8>> = line
             .split(' ')
             .filter_map(|t| t.strip_prefix("argv="))

@@ -1,5 +1,5 @@
-//! Lintel's host front door: builds the kernel image, packs a program into a
-//! newc initrd, boots it under QEMU with the serial channels of
+//! Lintel's host front door: builds the kernel image, packs a program (or a
+//! whole root directory) into a newc initrd, boots it under QEMU with the serial channels of
 //! `docs/boot-protocol.md`, and reports how it ended.
 //!
 //! The library is what the `lintel` binary and the integration tests in
@@ -14,6 +14,7 @@ pub mod demo;
 pub mod kernel_image;
 pub mod outcome;
 pub mod qemu;
+pub mod rootdir;
 pub mod run;
 pub mod run_cmd;
 pub mod setup;

@@ -2,10 +2,11 @@
 //! channels, an optional timeout, and the outcome.
 
 use std::ffi::OsString;
-use std::io::{self, Read, Write};
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::ExitStatusExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,6 +19,7 @@ use crate::cmdline::kernel_cmdline;
 use crate::cpio;
 use crate::outcome::{decide_outcome, LogScanner, Outcome, QemuEnd};
 use crate::qemu::{qemu_args, qemu_binary, QemuConfig};
+use crate::rootdir;
 use crate::tempdir::TempDir;
 
 /// How long QEMU may take to connect to the serial sockets.
@@ -41,8 +43,13 @@ pub enum Stdin {
 pub struct RunOptions {
     /// The kernel ELF.
     pub kernel: PathBuf,
-    /// Host path of the program; it becomes `/<file name>` in the initrd.
+    /// Without [`root`](Self::root): the host path of the program, packed
+    /// alone into the initrd as `/<file name>`. With a root: the program's
+    /// path inside the root (`/bin/busybox`, or `bin/busybox` relative to it).
     pub program: PathBuf,
+    /// A host directory packed whole into the initrd, which the kernel
+    /// unpacks into the tmpfs mounted at `/` (see [`crate::rootdir`]).
+    pub root: Option<PathBuf>,
     /// `argv[0]` included.
     pub argv: Vec<OsString>,
     /// `KEY=VALUE` strings: the program's whole environment.
@@ -64,6 +71,7 @@ impl RunOptions {
             argv: vec![program.clone().into_os_string()],
             kernel,
             program,
+            root: None,
             env: Vec::new(),
             memory: "512M".to_owned(),
             timeout: None,
@@ -148,27 +156,14 @@ pub fn run(opts: &RunOptions, sinks: Sinks) -> io::Result<Finished> {
             format!("kernel image {} not found", opts.kernel.display()),
         ));
     }
-    let name = opts.program.file_name().ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("{} does not name a file", opts.program.display()),
-        )
-    })?;
-    let program = std::fs::read(&opts.program).map_err(|e| {
-        io::Error::new(e.kind(), format!("reading {}: {e}", opts.program.display()))
-    })?;
-
     let tmp = TempDir::new()?;
     let initrd = tmp.path().join("initrd.cpio");
-    std::fs::write(
-        &initrd,
-        cpio::single_program_archive(name.as_bytes(), &program)?,
-    )?;
+    let init = write_initrd(opts, &initrd)?;
     let listeners = SerialListeners::bind(tmp.path())?;
     let config = QemuConfig {
         kernel: opts.kernel.clone(),
         initrd,
-        cmdline: kernel_cmdline(name.as_bytes(), &opts.argv, &opts.env, opts.quiet),
+        cmdline: kernel_cmdline(&init, &opts.argv, &opts.env, opts.quiet),
         memory: opts.memory.clone(),
         accel,
         serial_sockets: listeners.paths().clone(),
@@ -267,6 +262,40 @@ pub fn run(opts: &RunOptions, sinks: Sinks) -> io::Result<Finished> {
     })
 }
 
+/// Writes the initrd to `path` and returns the program's absolute path in it:
+/// the program alone (`/<file name>`), or the whole root directory, streamed.
+fn write_initrd(opts: &RunOptions, path: &Path) -> io::Result<Vec<u8>> {
+    let Some(root) = &opts.root else {
+        let name = opts.program.file_name().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{} does not name a file", opts.program.display()),
+            )
+        })?;
+        let program = std::fs::read(&opts.program).map_err(|e| {
+            io::Error::new(e.kind(), format!("reading {}: {e}", opts.program.display()))
+        })?;
+        std::fs::write(
+            path,
+            cpio::single_program_archive(name.as_bytes(), &program)?,
+        )?;
+        let mut init = b"/".to_vec();
+        init.extend_from_slice(name.as_bytes());
+        return Ok(init);
+    };
+    let init = rootdir::init_path(root, &opts.program)?;
+    let out = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    let packed = rootdir::pack_root(root, out)?;
+    for s in &packed.skipped {
+        eprintln!(
+            "lintel: skipping {} {} (not packed into the root)",
+            s.kind,
+            s.path.display()
+        );
+    }
+    Ok(init)
+}
+
 /// Waits for QEMU to end. It is killed at the deadline (the run timed out),
 /// or when it lingers after the exit line was logged.
 fn wait(
@@ -352,6 +381,7 @@ mod tests {
         assert_eq!(o.memory, "512M");
         assert_eq!(o.timeout, None);
         assert_eq!(o.accel, Accel::Auto);
+        assert_eq!(o.root, None);
         assert!(matches!(o.stdin, Stdin::Null));
         assert!(!o.quiet);
     }
@@ -366,6 +396,37 @@ mod tests {
         let o = RunOptions::new("/bin/true".into(), "/nonexistent/prog".into());
         assert_eq!(
             run_captured(&o).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+    }
+
+    #[test]
+    fn initrd_of_one_program_or_of_a_root() {
+        use crate::cpio::tests::parse;
+        let t = TempDir::new().unwrap();
+        let prog = t.path().join("hello");
+        std::fs::write(&prog, b"\x7fELF").unwrap();
+        let initrd = t.path().join("initrd");
+        let o = RunOptions::new("/k".into(), prog);
+        assert_eq!(write_initrd(&o, &initrd).unwrap(), b"/hello");
+        let e = parse(&std::fs::read(&initrd).unwrap());
+        assert_eq!(
+            (e.len(), e[0].name.as_slice(), e[0].mode),
+            (1, &b"hello"[..], 0o100755)
+        );
+
+        let root = t.path().join("root");
+        std::fs::create_dir_all(root.join("bin")).unwrap();
+        std::fs::write(root.join("bin/prog"), b"\x7fELF").unwrap();
+        let mut o = RunOptions::new("/k".into(), "bin/prog".into());
+        o.root = Some(root.clone());
+        assert_eq!(write_initrd(&o, &initrd).unwrap(), b"/bin/prog");
+        let e = parse(&std::fs::read(&initrd).unwrap());
+        let names: Vec<&[u8]> = e.iter().map(|e| e.name.as_slice()).collect();
+        assert_eq!(names, [&b"bin"[..], b"bin/prog"]);
+        o.program = "/bin/missing".into();
+        assert_eq!(
+            write_initrd(&o, &initrd).unwrap_err().kind(),
             io::ErrorKind::NotFound
         );
     }

@@ -36,6 +36,7 @@ fn try_run(a: &RunArgs) -> io::Result<Outcome> {
     }
     let kernel = build_kernel(true)?;
     let mut opts = RunOptions::new(kernel, a.program.clone());
+    opts.root = a.root.clone();
     opts.argv = a.argv();
     opts.env = a.env.clone();
     opts.memory = a.memory.clone();

@@ -106,7 +106,7 @@ fn channels_stdin_cmdline_and_exit_status() {
     let log = String::from_utf8(r.log).unwrap();
     assert_eq!(
         log,
-        "lintel: cmdline: init=/echo argv=./echo argv=a argv=b%20c argv=it%27s argv=100%25 argv= \
+        "lintel: cmdline: init=/echo root=initrd argv=./echo argv=a argv=b%20c argv=it%27s argv=100%25 argv= \
          env=HOME=/ env=X=y%20z quiet\nlintel: exit status=3\n"
     );
     assert!(r.wall < Duration::from_secs(60));
@@ -282,4 +282,47 @@ fn the_binary_reports_signals_and_timeouts() {
     assert!(stderr.contains("accelerator tcg"), "{stderr}");
     assert!(stderr.contains("lintel: panic: boom\n"), "{stderr}");
     assert!(stderr.ends_with("lintel: kernel panic: boom\n"), "{stderr}");
+}
+
+#[test]
+fn the_binary_packs_a_root_and_names_the_program_inside_it() {
+    let Some(_) = fake_kernel() else { return };
+    let dir = TempDir::new().unwrap();
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(root.join("bin/sub")).unwrap();
+    std::fs::write(root.join("bin/echo"), b"\x7fELF not really").unwrap();
+    std::fs::write(root.join("bin/sub/data"), b"x").unwrap();
+    std::os::unix::net::UnixListener::bind(root.join("sock")).unwrap();
+    let log = dir.path().join("kernel.log");
+    let out = lintel()
+        .args(["run", "--accel", "tcg", "-m", "64M", "--root"])
+        .arg(&root)
+        .arg("--log")
+        .arg(&log)
+        .args(["--", "/bin/echo", "a b"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "stderr: {stderr}");
+    assert!(
+        stderr.starts_with("lintel: skipping socket ") && stderr.contains("/root/sock"),
+        "{stderr}"
+    );
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log.starts_with("lintel: cmdline: init=/bin/echo root=initrd argv=/bin/echo argv=a%20b\n"),
+        "{log}"
+    );
+
+    // A program missing from the root is refused before booting.
+    let out = lintel()
+        .args(["run", "--root"])
+        .arg(&root)
+        .args(["--", "/bin/nothing"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(125));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("/bin/nothing"), "{stderr}");
 }

@@ -19,6 +19,7 @@ fn help_goes_to_stdout() {
             text.contains("lintel run [OPTIONS] [--] PROGRAM [ARGS...]"),
             "{text}"
         );
+        assert!(text.contains("--root DIR"), "{text}");
     }
 }
 
@@ -29,6 +30,7 @@ fn usage_errors_exit_2() {
         &["run"],
         &["run", "--accel", "hvf", "x"],
         &["run", "-e", "NOEQUALS", "x"],
+        &["run", "--root"],
     ] {
         let out = lintel(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
