@@ -46,7 +46,7 @@ fn devfs() -> Arc<dyn FileSystem> {
         mode: 0o020620,
         handle: Arc::new(SerialTty { line }),
     };
-    DevFs::new(
+    DevFs::with_clock(
         random::fill,
         vec![
             CharDev { name: "console", rdev: dev(5, 1), mode: 0o020600, handle: Arc::new(SerialTty { line: 0 }) },
@@ -54,6 +54,7 @@ fn devfs() -> Arc<dyn FileSystem> {
             tty("ttyS0", 0, 64),
             tty("ttyS1", 1, 65),
         ],
+        now,
     )
 }
 
@@ -77,7 +78,8 @@ pub fn build(initrd: Option<&[u8]>) -> Result<(Arc<Vfs>, Path), alloc::string::S
     let mut vfs = Vfs::default();
     vfs.registry.register("tmpfs", make_tmpfs);
     let root_fs = tmpfs(0o755);
-    let root = vfs.mounts.mount_root(root_fs, b"rootfs", b"", MountFlags::empty());
+    // Named "tmpfs", not "rootfs": df hides rootfs, and this root is a real tmpfs.
+    let root = vfs.mounts.mount_root(root_fs, b"tmpfs", b"", MountFlags::empty());
     if let Some(archive) = initrd {
         let n = lintel_rootfs::unpack::unpack(root.dentry.vnode(), archive)
             .map_err(|e| alloc::format!("initrd: {e}"))?;

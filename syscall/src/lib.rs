@@ -12,7 +12,7 @@ mod info;
 pub mod kernel;
 pub mod mm;
 pub mod process;
-mod signal;
+pub mod signal;
 mod table;
 mod time;
 pub mod user;

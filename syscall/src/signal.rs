@@ -17,17 +17,54 @@ const UNBLOCKABLE: u64 = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
 pub struct SignalState {
     pub actions: [KSigaction; NSIG],
     pub blocked: u64,
+    /// Generated but not delivered (blocked, or handlers not delivered yet).
+    pub pending: u64,
 }
 
 impl Default for SignalState {
     fn default() -> Self {
-        SignalState { actions: [KSigaction::default(); NSIG], blocked: 0 }
+        SignalState { actions: [KSigaction::default(); NSIG], blocked: 0, pending: 0 }
     }
+}
+
+/// Signals whose default action is to be ignored.
+const DEFAULT_IGNORE: u64 = (1 << (17 - 1)) | (1 << (18 - 1)) | (1 << (23 - 1)) | (1 << (28 - 1)); // CHLD CONT URG WINCH
+
+/// Sends `sig` to the process itself (SIGPIPE from a broken pipe, ...):
+/// ignored, left pending while blocked, or the default action. Handlers
+/// are not run yet: such a signal stays pending (and is logged once).
+pub fn raise(p: &mut crate::Process, sig: u8) {
+    let idx = sig as usize - 1;
+    let bit = 1u64 << idx;
+    let handler = p.signals.actions[idx].handler;
+    if handler == SIG_IGN || (handler == SIG_DFL && DEFAULT_IGNORE & bit != 0) {
+        return;
+    }
+    if p.signals.blocked & bit != 0 {
+        p.signals.pending |= bit;
+        return;
+    }
+    if handler == SIG_DFL {
+        p.exit = Some(crate::ExitStatus::Signal(sig));
+        return;
+    }
+    log::warn!("signal {sig} has a handler, but signal delivery is not implemented yet: left pending");
+    p.signals.pending |= bit;
+}
+
+pub fn sys_rt_sigpending(cx: &mut Cx, set: u64, setsize: u64) -> SysResult {
+    if setsize != 8 {
+        return Err(Errno::EINVAL);
+    }
+    let pending = cx.p.signals.pending;
+    write_val(cx.k, &cx.p.mm, set, &pending)?;
+    Ok(0)
 }
 
 impl SignalState {
     /// execve: handled signals go back to default, ignored stay ignored.
     pub fn reset_on_exec(&mut self) {
+        // Pending signals and the mask survive execve; handlers do not.
         for a in self.actions.iter_mut() {
             if a.handler != SIG_IGN {
                 *a = KSigaction { handler: SIG_DFL, ..KSigaction::default() };
@@ -52,6 +89,11 @@ pub fn sys_rt_sigaction(cx: &mut Cx, sig: u64, act: u64, oldact: u64, setsize: u
     if let Some(mut a) = new {
         a.mask &= !UNBLOCKABLE;
         cx.p.signals.actions[idx] = a;
+        // A signal set to be ignored is discarded even when pending (POSIX).
+        let bit = 1u64 << idx;
+        if a.handler == SIG_IGN || (a.handler == SIG_DFL && DEFAULT_IGNORE & bit != 0) {
+            cx.p.signals.pending &= !bit;
+        }
     }
     Ok(0)
 }

@@ -103,6 +103,7 @@ static TABLE: SysnoMap<Handler> = SysnoMap::from_slice(&[
     (Sysno::set_tid_address, h!(process::sys_set_tid_address, 0)),
     (Sysno::set_robust_list, h!(process::sys_set_robust_list, 0, 1)),
     (Sysno::umask, h!(process::sys_umask, 0)),
+    (Sysno::prctl, h!(process::sys_prctl, 0, 1)),
     (Sysno::arch_prctl, h!(process::sys_arch_prctl, 0, 1)),
     (Sysno::execve, h!(process::sys_execve, 0, 1, 2)),
     (Sysno::execveat, h!(process::sys_execveat, 0, 1, 2, 3, 4)),
@@ -110,6 +111,7 @@ static TABLE: SysnoMap<Handler> = SysnoMap::from_slice(&[
     // signals (recorded)
     (Sysno::rt_sigaction, h!(signal::sys_rt_sigaction, 0, 1, 2, 3)),
     (Sysno::rt_sigprocmask, h!(signal::sys_rt_sigprocmask, 0, 1, 2, 3)),
+    (Sysno::rt_sigpending, h!(signal::sys_rt_sigpending, 0, 1)),
     // time
     (Sysno::clock_gettime, h!(time::sys_clock_gettime, 0, 1)),
     (Sysno::clock_getres, h!(time::sys_clock_getres, 0, 1)),

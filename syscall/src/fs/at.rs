@@ -45,6 +45,9 @@ impl Cx<'_> {
     /// else the directory open at `dirfd`.
     pub(crate) fn start_dir(&self, dirfd: u64, path: &[u8]) -> Result<Path, Errno> {
         let dirfd = dirfd as i32;
+        if path.is_empty() {
+            return Err(Errno::ENOENT);
+        }
         if path.starts_with(b"/") {
             return Ok(self.p.fs.root.clone());
         }

@@ -31,6 +31,9 @@ fn read_into(cx: &mut Cx, f: &FileRef, buf: u64, count: u64, pos: Option<u64>) -
             if pos.is_some() {
                 return Err(Errno::ESPIPE);
             }
+            if count == 0 {
+                return Ok(0);
+            }
             let mut tmp = vec![0u8; (count as usize).min(CHUNK)];
             crate::user::prepare(cx.k, &cx.p.mm, buf, tmp.len() as u64, true)?;
             let n = blocking(cx, nonblock, &mut || ops.poll().0, &mut || ops.read(&mut tmp))?;
@@ -201,7 +204,16 @@ pub fn sys_read(cx: &mut Cx, fd: u64, buf: u64, count: u64) -> SysResult {
 
 pub fn sys_write(cx: &mut Cx, fd: u64, buf: u64, count: u64) -> SysResult {
     let f = file(cx, fd)?;
-    write_from(cx, &f, buf, count, None)
+    let r = write_from(cx, &f, buf, count, None);
+    sigpipe(cx, r)
+}
+
+/// A write to a broken pipe also raises SIGPIPE, as on Linux.
+fn sigpipe(cx: &mut Cx, r: SysResult) -> SysResult {
+    if r == Err(Errno::EPIPE) {
+        crate::signal::raise(cx.p, 13);
+    }
+    r
 }
 
 fn position(pos: u64) -> Result<u64, Errno> {
@@ -269,7 +281,8 @@ pub fn sys_readv(cx: &mut Cx, fd: u64, iov: u64, cnt: u64) -> SysResult {
 }
 
 pub fn sys_writev(cx: &mut Cx, fd: u64, iov: u64, cnt: u64) -> SysResult {
-    vectored(cx, fd, iov, cnt, None, true)
+    let r = vectored(cx, fd, iov, cnt, None, true);
+    sigpipe(cx, r)
 }
 
 pub fn sys_preadv(cx: &mut Cx, fd: u64, iov: u64, cnt: u64, pos: u64) -> SysResult {

@@ -45,17 +45,31 @@ pub fn do_open(cx: &mut Cx, dirfd: u64, path: &[u8], flags: OpenFlags, mode: u32
     Ok(File::new_node(target, Some(handle), (flags - OPEN_ONLY) | OpenFlags::LARGEFILE))
 }
 
-/// O_CREAT: find or make the last component.
+/// O_CREAT: find or make the last component. A dangling symlink there
+/// makes its target be created, as on Linux (`depth` counts such links).
 fn open_create(cx: &mut Cx, start: &Path, path: &[u8], flags: OpenFlags, mode: u32) -> Result<Path, Errno> {
+    open_create_at(cx, start, path, flags, mode, 0)
+}
+
+fn open_create_at(cx: &mut Cx, start: &Path, path: &[u8], flags: OpenFlags, mode: u32, depth: usize) -> Result<Path, Errno> {
     let parent = cx.resolver().resolve_parent(start, path)?;
     if parent.trailing_slash || parent.name == b"." || parent.name == b".." {
         return Err(Errno::EISDIR);
     }
     match parent.dir.dentry.child(&parent.name, parent.dir.mnt.fs.cache_names()) {
         Ok(_) if flags.contains(OpenFlags::EXCL) => Err(Errno::EEXIST),
-        Ok(_) => {
+        Ok(d) => {
             let follow = if flags.contains(OpenFlags::NOFOLLOW) { Follow::No } else { Follow::Yes };
-            let p = cx.resolver().resolve(start, path, follow)?;
+            let p = match cx.resolver().resolve(start, path, follow) {
+                Err(Errno::ENOENT) if follow == Follow::Yes && d.vnode().file_type()? == FileType::Symlink => {
+                    if depth >= lintel_vfs::namei::MAX_SYMLINKS {
+                        return Err(Errno::ELOOP);
+                    }
+                    let target = d.vnode().readlink()?;
+                    return open_create_at(cx, &parent.dir, &target, flags, mode, depth + 1);
+                }
+                r => r?,
+            };
             // O_CREAT never opens a directory.
             if p.dentry.vnode().file_type()? == FileType::Directory {
                 return Err(Errno::EISDIR);

@@ -102,6 +102,10 @@ impl FileOps for WriteEnd {
     fn describe(&self) -> Vec<u8> {
         format!("pipe:[{}]", self.0.ino).into_bytes()
     }
+    /// FIONREAD on either end counts what is buffered.
+    fn available(&self) -> usize {
+        self.0.buf.lock().len()
+    }
 }
 
 pub fn sys_pipe2(cx: &mut Cx, fds: u64, flags: u64) -> SysResult {

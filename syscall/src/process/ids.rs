@@ -67,3 +67,49 @@ pub fn sys_arch_prctl(cx: &mut Cx, code: u64, addr: u64) -> SysResult {
     }
     Ok(0)
 }
+
+const PR_SET_PDEATHSIG: u64 = 1;
+const PR_GET_PDEATHSIG: u64 = 2;
+const PR_GET_DUMPABLE: u64 = 3;
+const PR_SET_DUMPABLE: u64 = 4;
+const PR_SET_NAME: u64 = 15;
+const PR_GET_NAME: u64 = 16;
+
+/// prctl: the process name and the few flags programs set at startup.
+pub fn sys_prctl(cx: &mut Cx, option: u64, arg2: u64) -> SysResult {
+    match option {
+        PR_SET_NAME => {
+            let mut name = crate::user::read_cstr(cx.k, &cx.p.mm, arg2, 4096)?;
+            name.truncate(15);
+            cx.p.comm = name;
+            Ok(0)
+        }
+        PR_GET_NAME => {
+            let mut buf = [0u8; 16];
+            buf[..cx.p.comm.len().min(15)].copy_from_slice(&cx.p.comm[..cx.p.comm.len().min(15)]);
+            crate::user::write_bytes(cx.k, &cx.p.mm, arg2, &buf)?;
+            Ok(0)
+        }
+        PR_SET_PDEATHSIG => {
+            if arg2 > 64 {
+                return Err(crate::Errno::EINVAL);
+            }
+            cx.p.pdeathsig = arg2 as u8;
+            Ok(0)
+        }
+        PR_GET_PDEATHSIG => {
+            let v = cx.p.pdeathsig as i32;
+            crate::user::write_val(cx.k, &cx.p.mm, arg2, &v)?;
+            Ok(0)
+        }
+        PR_GET_DUMPABLE => Ok(cx.p.dumpable as u64),
+        PR_SET_DUMPABLE => {
+            if arg2 > 1 {
+                return Err(crate::Errno::EINVAL);
+            }
+            cx.p.dumpable = arg2 == 1;
+            Ok(0)
+        }
+        _ => Err(crate::Errno::EINVAL),
+    }
+}

@@ -66,6 +66,9 @@ pub struct Process {
     /// The console's terminal settings (TCGETS/TCSETS) and window size.
     pub termios: crate::abi::Termios,
     pub winsize: crate::abi::Winsize,
+    /// prctl state: the parent-death signal and the dumpable flag.
+    pub pdeathsig: u8,
+    pub dumpable: bool,
     /// System calls already reported as unimplemented.
     pub enosys_seen: SysnoSet,
 }
@@ -97,6 +100,8 @@ impl Process {
             exec_entry: None,
             termios: crate::abi::Termios::console_default(),
             winsize: crate::abi::Winsize { rows: 24, cols: 80, xpixel: 0, ypixel: 0 },
+            pdeathsig: 0,
+            dumpable: true,
             enosys_seen: SysnoSet::empty(),
         }
     }
