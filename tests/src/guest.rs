@@ -72,6 +72,8 @@ fn build_once(key: String, build: impl FnOnce() -> Result<PathBuf, String>) -> P
 }
 
 /// The path of `tests/guest/NAME.c` built with `link`, building it if needed.
+/// `NAME` may name a subdirectory: `fs/basic` is `tests/guest/fs/basic.c`,
+/// built into `target/guest/static/fs/basic`.
 ///
 /// Panics with an explanation when the build fails, including when
 /// `musl-gcc` is missing (install Debian's `musl-tools`; `cargo lintel test`
@@ -94,18 +96,26 @@ fn modified(path: &Path) -> Option<SystemTime> {
 }
 
 /// True when `out` exists and is at least as new as `src` and every header
-/// in `tests/guest/`.
+/// in `tests/guest/` and in `src`'s own directory (e.g. `tests/guest/fs/`).
 fn up_to_date(out: &Path, src: &Path) -> bool {
     let Some(built) = modified(out) else {
         return false;
     };
     let mut inputs = vec![src.to_path_buf()];
-    if let Ok(dir) = std::fs::read_dir(guest_source_dir()) {
-        inputs.extend(
-            dir.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension() == Some(OsStr::new("h"))),
-        );
+    let mut dirs = vec![guest_source_dir()];
+    if let Some(own) = src.parent() {
+        if own != guest_source_dir() {
+            dirs.push(own.to_path_buf());
+        }
+    }
+    for d in dirs {
+        if let Ok(dir) = std::fs::read_dir(d) {
+            inputs.extend(
+                dir.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension() == Some(OsStr::new("h"))),
+            );
+        }
     }
     inputs
         .iter()
@@ -221,17 +231,17 @@ fn build_c(name: &str, link: Link) -> Result<PathBuf, String> {
     if !src.exists() {
         return Err(format!("no guest source {}", src.display()));
     }
-    let out_dir = guest_build_dir().join(link.dir_name());
-    std::fs::create_dir_all(&out_dir)
-        .map_err(|e| format!("creating {}: {e}", out_dir.display()))?;
-    let out = out_dir.join(name);
+    let out = guest_build_dir().join(link.dir_name()).join(name);
+    let out_dir = out.parent().expect("a file under target/guest");
+    std::fs::create_dir_all(out_dir).map_err(|e| format!("creating {}: {e}", out_dir.display()))?;
     if up_to_date(&out, &src) {
         check_elf(&out, link == Link::StaticPie, link.dir_name())?;
         return Ok(out);
     }
 
-    let tmp = TempDir::new(&format!("{name}-{}", link.dir_name()))?;
-    let built = tmp.join(name);
+    let flat = name.replace('/', "-");
+    let tmp = TempDir::new(&format!("{flat}-{}", link.dir_name()))?;
+    let built = tmp.join(&flat);
     match link {
         Link::Static => {
             let mut cc = Command::new("musl-gcc");
@@ -241,7 +251,7 @@ fn build_c(name: &str, link: Link) -> Result<PathBuf, String> {
             run_tool(cc, MUSL_HINT)?;
         }
         Link::StaticPie => {
-            let obj = tmp.join(format!("{name}.o"));
+            let obj = tmp.join(format!("{flat}.o"));
             let mut cc = Command::new("musl-gcc");
             cc.args(["-fPIE", "-O2", "-Wall", "-c", "-o"])
                 .arg(&obj)

@@ -4,7 +4,9 @@
 //! [`guest`] and [`rust_guest`] build them into `target/guest/`. Each test runs
 //! a guest twice: on the host ([`run_native`]) and under the real kernel in
 //! real QEMU ([`run_lintel`]), and compares what it printed with
-//! [`assert_same_output`].
+//! [`assert_same_output`]. Programs that need a file system run natively in
+//! a directory ([`run_native_in`], or chrooted: [`run_native_chroot`]) and
+//! under Lintel with that directory as the root ([`run_lintel_root`]).
 //!
 //! Environment:
 //! - `LINTEL_KERNEL`: a prebuilt kernel image (otherwise `lintel` builds one);
@@ -17,14 +19,16 @@ mod elf;
 mod guest;
 mod native;
 mod run;
+mod tree;
 
 use std::path::{Path, PathBuf};
 
 pub use diff::{assert_bytes_eq, assert_same_output, describe_difference};
 pub use elf::{inspect as inspect_elf, ElfInfo};
 pub use guest::{guest, guest_build_dir, guest_source_dir, rust_guest, Link};
-pub use native::{run_native, run_native_with_stdin};
-pub use run::{kernel_log_last_line, run_lintel, run_lintel_with_stdin};
+pub use native::{is_root, run_native, run_native_chroot, run_native_in, run_native_with_stdin};
+pub use run::{kernel_log_last_line, run_lintel, run_lintel_root, run_lintel_with_stdin};
+pub use tree::{copy_tree, describe_tree, set_mtime};
 
 /// The repository root (the parent of this crate's directory).
 pub fn workspace_root() -> PathBuf {

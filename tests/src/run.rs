@@ -83,7 +83,25 @@ pub fn run_lintel(path: &Path, argv: &[&str], env: &[&str]) -> RunResult {
 
 /// Like [`run_lintel`], with the given stdin.
 pub fn run_lintel_with_stdin(path: &Path, argv: &[&str], env: &[&str], stdin: Stdin) -> RunResult {
+    run_with(None, path, argv, env, stdin)
+}
+
+/// Runs `program`, a path inside the host directory `root` (e.g.
+/// `/bin/busybox`), under Lintel with `root` packed whole as the root file
+/// system (`lintel run --root`), otherwise like [`run_lintel`].
+pub fn run_lintel_root(root: &Path, program: &str, argv: &[&str], env: &[&str]) -> RunResult {
+    run_with(Some(root), Path::new(program), argv, env, Stdin::Null)
+}
+
+fn run_with(
+    root: Option<&Path>,
+    path: &Path,
+    argv: &[&str],
+    env: &[&str],
+    stdin: Stdin,
+) -> RunResult {
     let mut opts = RunOptions::new(kernel(), path.to_path_buf());
+    opts.root = root.map(Path::to_path_buf);
     opts.argv = argv.iter().map(OsString::from).collect();
     opts.env = env.iter().map(OsString::from).collect();
     opts.timeout = Some(RUN_TIMEOUT);
@@ -98,8 +116,9 @@ pub fn run_lintel_with_stdin(path: &Path, argv: &[&str], env: &[&str], stdin: St
     match result {
         Ok(r) => {
             eprintln!(
-                "lintel run of {} {argv:?}: outcome {:?}, accel {:?}, {:.1?}\n--- kernel log ---\n{}--- end of kernel log ---",
+                "lintel run of {}{} {argv:?}: outcome {:?}, accel {:?}, {:.1?}\n--- kernel log ---\n{}--- end of kernel log ---",
                 path.display(),
+                root.map(|r| format!(" in the root {}", r.display())).unwrap_or_default(),
                 r.outcome,
                 r.accel,
                 r.wall,
