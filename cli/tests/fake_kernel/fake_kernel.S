@@ -96,8 +96,15 @@ leave:	/* al = isa-debug-exit value */
 1:	hlt
 	jmp 1b
 
-/* putc: al to the UART at di */
+/* putc: al to the UART at di, once its transmit register is free (a byte
+ * written while QEMU still holds the previous one is lost) */
 putc:
+	mov %eax, %ecx
+	lea 5(%edi), %edx	/* LSR */
+1:	inb %dx, %al
+	test $0x20, %al		/* THR empty */
+	jz 1b
+	mov %ecx, %eax
 	mov %di, %dx
 	outb %al, %dx
 	ret
