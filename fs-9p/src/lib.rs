@@ -8,6 +8,8 @@
 //! - [`Client`]: version and attach, tags, fids ([`Fid`] clunks on drop),
 //!   and a typed method per operation. Errors are Linux errnos; anything
 //!   malformed from the server is EIO.
+//! - [`vfs`]: the file system for Lintel's VFS ([`NinePFs`]): vnodes over
+//!   walked fids, handles over open fids, optional attribute caching.
 #![no_std]
 #![deny(unsafe_code)]
 
@@ -23,6 +25,7 @@ pub mod flags;
 mod qid;
 mod tag;
 mod transport;
+pub mod vfs;
 mod wire;
 
 #[cfg(test)]
@@ -35,3 +38,4 @@ pub use errno::Errno;
 pub use fid::{Fid, FidStats};
 pub use qid::{qid_type, Qid, QID_SIZE};
 pub use transport::{Transport, TransportError};
+pub use vfs::{CacheMode, MountOptions, NinePFs};

@@ -10,6 +10,10 @@ use lintel_rootfs::devfs::{CharDev, DevFs};
 use lintel_rootfs::procfs::ProcFs;
 use lintel_rootfs::tmpfs::{Tmpfs, TmpfsOptions};
 use lintel_syscall::fs::Vfs;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use lintel_rootfs::cmdline::BootConfig;
 use lintel_vfs::{Errno, FileSystem, MountFlags, Path, Timespec, VfsResult};
 
 fn now() -> Timespec {
@@ -73,17 +77,50 @@ fn ensure_dir(vfs: &Vfs, root: &Path, name: &[u8]) -> VfsResult<Path> {
     }
 }
 
-/// Builds the tree from the initrd archive; returns the VFS and the root.
-pub fn build(initrd: Option<&[u8]>) -> Result<(Arc<Vfs>, Path), alloc::string::String> {
+fn name(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn errno(e: Errno) -> &'static str {
+    e.name().unwrap_or("error")
+}
+
+/// Builds the tree: the root (`initrd` unpacked into a tmpfs, or a 9p
+/// share by tag), the `mount=` entries, then /dev, /proc, /dev/shm and
+/// /tmp (their directories are created on the root when missing).
+pub fn build(cfg: &BootConfig, initrd: Option<&[u8]>) -> Result<(Arc<Vfs>, Path), String> {
     let mut vfs = Vfs::default();
     vfs.registry.register("tmpfs", make_tmpfs);
-    let root_fs = tmpfs(0o755);
-    // Named "tmpfs", not "rootfs": df hides rootfs, and this root is a real tmpfs.
-    let root = vfs.mounts.mount_root(root_fs, b"tmpfs", b"", MountFlags::empty());
-    if let Some(archive) = initrd {
-        let n = lintel_rootfs::unpack::unpack(root.dentry.vnode(), archive)
-            .map_err(|e| alloc::format!("initrd: {e}"))?;
-        log::info!("initrd: {n} entries unpacked into the tmpfs root");
+    vfs.registry.register("9p", crate::nine_p_fs::factory);
+    crate::nine_p_fs::probe(cfg.virtio_legacy);
+    let spec = cfg.root.clone().unwrap_or_else(|| b"initrd".to_vec());
+    let parts: Vec<&[u8]> = spec.splitn(2, |&c| c == b':').collect();
+    let root = match parts[..] {
+        [b"initrd"] => {
+            // Named "tmpfs", not "rootfs": df hides rootfs, and this root is a real tmpfs.
+            let root = vfs.mounts.mount_root(tmpfs(0o755), b"tmpfs", b"", MountFlags::empty());
+            if let Some(archive) = initrd {
+                let n = lintel_rootfs::unpack::unpack(root.dentry.vnode(), archive).map_err(|e| format!("initrd: {e}"))?;
+                log::info!("initrd: {n} entries unpacked into the tmpfs root");
+            }
+            root
+        }
+        [b"9p", tag] => {
+            let fs = crate::nine_p_fs::mount(tag, &cfg.rootflags).map_err(|e| format!("root=9p:{}: {}", name(tag), errno(e)))?;
+            vfs.mounts.mount_root(fs, tag, &cfg.rootflags, MountFlags::empty())
+        }
+        _ => return Err(format!("root={}: unknown root (initrd, 9p:TAG)", name(&spec))),
+    };
+    for m in &cfg.mounts {
+        let f: Vec<&[u8]> = m.splitn(4, |&c| c == b':').collect();
+        let (ty, source, at, data) = match f[..] {
+            [ty, source, at] => (ty, source, at, &b""[..]),
+            [ty, source, at, data] => (ty, source, at, data),
+            _ => return Err(format!("mount={}: want TYPE:SOURCE:/path[:options]", name(m))),
+        };
+        let fs = vfs.registry.make(ty, source, data).map_err(|e| format!("mount={}: {}", name(m), errno(e)))?;
+        let p = ensure_dir(&vfs, &root, at).map_err(|e| format!("mount={}: {}", name(m), errno(e)))?;
+        vfs.mounts.mount(&p, fs, source, data, MountFlags::empty()).map_err(|e| format!("mount={}: {}", name(m), errno(e)))?;
     }
     let mounts: [(&[u8], Arc<dyn FileSystem>, &[u8]); 4] = [
         (b"/dev", devfs(), b"devtmpfs"),
@@ -92,8 +129,8 @@ pub fn build(initrd: Option<&[u8]>) -> Result<(Arc<Vfs>, Path), alloc::string::S
         (b"/tmp", tmpfs(0o1777), b"tmpfs"),
     ];
     for (at, fs, source) in mounts {
-        let p = ensure_dir(&vfs, &root, at).map_err(|e| alloc::format!("mkdir {}: {:?}", alloc::string::String::from_utf8_lossy(at), e))?;
-        vfs.mounts.mount(&p, fs, source, b"", MountFlags::empty()).map_err(|e| alloc::format!("mount: {e:?}"))?;
+        let p = ensure_dir(&vfs, &root, at).map_err(|e| format!("mkdir {}: {}", name(at), errno(e)))?;
+        vfs.mounts.mount(&p, fs, source, b"", MountFlags::empty()).map_err(|e| format!("mount {}: {}", name(at), errno(e)))?;
     }
     Ok((Arc::new(vfs), root))
 }

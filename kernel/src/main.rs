@@ -10,12 +10,15 @@ mod console;
 mod dev;
 mod klog;
 mod mem;
+mod nine_p_fs;
 mod panic;
+mod pci;
 mod proc;
 mod pvh;
 mod random;
 mod task;
 mod time;
+mod virtio;
 
 use alloc::vec::Vec;
 use mem::frame::Region;
@@ -66,6 +69,7 @@ pub extern "C" fn kernel_main(start_info: u32, boot_tsc: u64) -> ! {
     let hf = heap_frames(total);
     let Some(heap) = mem::frame::alloc_contiguous(hf) else { panic!("no room for a {hf}-frame heap") };
     mem::heap::init(phys::to_virt(heap) as usize, (hf * phys::FRAME_SIZE) as usize);
+    virtio::irq::init_lapic();
 
     let cfg = lintel_rootfs::cmdline::parse(boot.cmdline);
     klog::set_quiet(cfg.quiet);
@@ -89,12 +93,8 @@ fn run_init(boot: &pvh::BootInfo, cfg: &lintel_rootfs::cmdline::BootConfig) -> !
         task::finish(lintel_syscall::ExitStatus::Code(127))
     };
     let Some(init) = cfg.init.clone() else { fail(&"no init= on the kernel command line: nothing to run") };
-    match cfg.root.as_deref() {
-        None | Some(b"initrd") => {}
-        Some(other) => fail(&alloc::format!("root={}: unknown root", alloc::string::String::from_utf8_lossy(other))),
-    }
     let archive = boot.initrd.map(|(addr, size)| phys::slice(addr, size as usize));
-    let (vfs, root) = boot_fs::build(archive).unwrap_or_else(|e| fail(&e));
+    let (vfs, root) = boot_fs::build(cfg, archive).unwrap_or_else(|e| fail(&e));
     let argv: Vec<Vec<u8>> = if cfg.argv.is_empty() { alloc::vec![init.clone()] } else { cfg.argv.clone() };
     task::start(mem::paging::current_cr3(), vfs, root, &init, argv, cfg.env.clone())
 }

@@ -11,8 +11,14 @@ pub struct BootConfig {
     pub argv: Vec<Vec<u8>>,
     /// `env=`, in order.
     pub env: Vec<Vec<u8>>,
-    /// `root=`.
+    /// `root=`: `initrd` (default), `9p:TAG`, `virtiofs:TAG`.
     pub root: Option<Vec<u8>>,
+    /// `rootflags=`: mount options for the root (e.g. `cache=loose,msize=262144`).
+    pub rootflags: Vec<u8>,
+    /// `mount=TYPE:SOURCE:/path[:options]`, in order.
+    pub mounts: Vec<Vec<u8>>,
+    /// `virtio=legacy`: drive transitional devices through their legacy interface.
+    pub virtio_legacy: bool,
     /// `quiet`: only warnings and the exit line in the kernel log.
     pub quiet: bool,
     /// `console=tty`: the console behaves as a terminal (the host's is one).
@@ -60,6 +66,10 @@ pub fn parse(cmdline: &[u8]) -> BootConfig {
             (b"argv", Some(v)) => c.argv.push(v),
             (b"env", Some(v)) => c.env.push(v),
             (b"root", Some(v)) => c.root = Some(v),
+            (b"rootflags", Some(v)) => c.rootflags = v,
+            (b"mount", Some(v)) => c.mounts.push(v),
+            (b"virtio", Some(v)) if v == b"legacy" => c.virtio_legacy = true,
+            (b"virtio", Some(v)) if v == b"modern" => c.virtio_legacy = false,
             (b"console", Some(v)) if v == b"tty" => c.tty = true,
             (b"quiet", None) => c.quiet = true,
             _ => c.unknown.push(tok.to_vec()),
@@ -84,7 +94,10 @@ mod tests {
 
     #[test]
     fn keeps_unknown_tokens_and_malformed_escapes() {
-        let c = parse(b"  foo  argv=%zz%4 console=tty root=initrd ");
+        let c = parse(b"  foo  argv=%zz%4 console=tty root=initrd mount=9p:data:/mnt rootflags=cache%3Dloose virtio=legacy");
+        assert_eq!(c.mounts, [&b"9p:data:/mnt"[..]]);
+        assert_eq!(c.rootflags, b"cache=loose");
+        assert!(c.virtio_legacy);
         assert_eq!(c.unknown, [&b"foo"[..]]);
         assert_eq!(c.argv, [&b"%zz%4"[..]]);
         assert!(c.tty);

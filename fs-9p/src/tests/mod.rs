@@ -6,3 +6,4 @@ mod codec;
 mod fake;
 mod robust;
 mod samples;
+mod vfs;

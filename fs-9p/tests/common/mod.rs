@@ -1,2 +1,3 @@
 pub mod diod;
 pub mod tcp;
+pub mod world;

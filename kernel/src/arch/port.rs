@@ -13,3 +13,23 @@ pub fn inb(port: u16) -> u8 {
     // SAFETY: as for `outb`: a port read touches no Rust-visible memory.
     unsafe { Port::new(port).read() }
 }
+
+pub fn outw(port: u16, value: u16) {
+    // SAFETY: as for `outb`.
+    unsafe { Port::new(port).write(value) }
+}
+
+pub fn inw(port: u16) -> u16 {
+    // SAFETY: as for `inb`.
+    unsafe { Port::new(port).read() }
+}
+
+pub fn outl(port: u16, value: u32) {
+    // SAFETY: as for `outb`.
+    unsafe { Port::new(port).write(value) }
+}
+
+pub fn inl(port: u16) -> u32 {
+    // SAFETY: as for `inb`.
+    unsafe { Port::new(port).read() }
+}

@@ -43,6 +43,13 @@ fn cr2() -> u64 {
 #[no_mangle]
 extern "C" fn trap_handler(f: &mut TrapFrame) {
     let v = f.vector;
+    if v == crate::virtio::irq::VIRTIO_VECTOR as u64 {
+        crate::virtio::irq::handle();
+        return;
+    }
+    if v == 0xff {
+        return; // the local APIC's spurious vector: no EOI
+    }
     if v >= 32 {
         // Every IRQ line is masked for now; anything arriving is unexpected.
         log::warn!("unexpected interrupt on vector {v}");

@@ -1,5 +1,6 @@
 pub mod addr_space;
 pub mod frame;
 pub mod heap;
+pub mod mmio;
 pub mod paging;
 pub mod phys;

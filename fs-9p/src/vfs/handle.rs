@@ -1,0 +1,217 @@
+//! `NineHandle`: an open file or directory, owning its own open fid
+//! (clunked when the last reference drops). Reads and writes use the
+//! caller's buffer directly; the client splits them to fit msize.
+
+use super::attr::{self, dirent_kind};
+use super::vnode::NineVnode;
+use super::Shared;
+use crate::fid::Fid;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use lintel_vfs::{DirEntry, Errno, FileType, Handle, OpenFlags, VfsResult};
+use spin::Mutex;
+
+/// Bytes asked for per Treaddir (lowered to fit msize by the client).
+const READDIR_CHUNK: u32 = 32 * 1024;
+
+pub struct NineHandle {
+    fs: Arc<Shared>,
+    fid: Arc<Fid>,
+    /// The file's qid path, to invalidate its cached attributes.
+    key: u64,
+    kind: FileType,
+    flags: OpenFlags,
+    /// Tfsync after each write: O_SYNC/O_DSYNC (Some(datasync)) on the fid
+    /// from Tlcreate, which was opened without them.
+    sync_writes: Option<bool>,
+    dir: Mutex<DirBatch>,
+}
+
+/// The last Rreaddir's entries, so small getdents buffers (musl uses
+/// 2 KiB) do not cost a round trip each.
+#[derive(Default)]
+struct DirBatch {
+    /// The cookie the entries were read from.
+    from: u64,
+    entries: Vec<DirEntry>,
+    valid: bool,
+}
+
+/// Opens `v`: the fid Tlcreate opened if `v` was just created, else a
+/// clone of its fid, Tlopen'ed. Devices, FIFOs and sockets are not opened
+/// on the server (that would reach the host's), as in Linux.
+pub(super) fn open(v: &NineVnode, flags: OpenFlags) -> VfsResult<Arc<dyn Handle>> {
+    let kind = lintel_vfs::Vnode::file_type(v)?;
+    match kind {
+        FileType::Regular | FileType::Directory => {}
+        FileType::Symlink => return Err(Errno::ELOOP),
+        _ => return Err(Errno::ENXIO),
+    }
+    let (fid, sync_writes) = match v.take_created() {
+        Some(fid) => {
+            let sync = flags
+                .contains(OpenFlags::DSYNC)
+                .then_some(!flags.contains(OpenFlags::SYNC));
+            (fid, sync)
+        }
+        None => {
+            let fid = v.fs.client.clone_fid(v.fid())?;
+            v.fs.client.lopen(&fid, attr::lopen_flags(flags))?;
+            (fid, None)
+        }
+    };
+    let fid = Arc::new(fid);
+    v.add_opened(&fid, flags.writable());
+    Ok(Arc::new(NineHandle {
+        fs: v.fs.clone(),
+        fid,
+        key: v.key(),
+        kind,
+        flags,
+        sync_writes,
+        dir: Mutex::new(DirBatch::default()),
+    }))
+}
+
+impl NineHandle {
+    /// The open fid (for tests and diagnostics).
+    pub fn fid(&self) -> &Fid {
+        &self.fid
+    }
+
+    fn file(&self) -> VfsResult<()> {
+        match self.kind {
+            FileType::Directory => Err(Errno::EISDIR),
+            _ => Ok(()),
+        }
+    }
+
+    /// Reads the batch at `from` into `b`. Entries whose names no program
+    /// could use (empty, "/" or NUL inside) are skipped.
+    fn fetch(&self, b: &mut DirBatch, from: u64) -> VfsResult<()> {
+        let mut at = from;
+        loop {
+            let mut entries = Vec::new();
+            let mut last = at;
+            let n = self
+                .fs
+                .client
+                .readdir_with(&self.fid, at, READDIR_CHUNK, |e| {
+                    last = e.offset;
+                    if !e.name.is_empty() && !e.name.contains(&b'/') && !e.name.contains(&0) {
+                        let kind = dirent_kind(e.ty, &e.qid);
+                        entries.push(DirEntry {
+                            ino: e.qid.path,
+                            kind,
+                            name: e.name.to_vec(),
+                            next: e.offset,
+                        });
+                    }
+                })?;
+            if n == 0 || !entries.is_empty() {
+                *b = DirBatch {
+                    from,
+                    entries,
+                    valid: true,
+                };
+                return Ok(());
+            }
+            // Only unusable names: go on, unless the server stands still.
+            if last == at {
+                return Err(Errno::EIO);
+            }
+            at = last;
+        }
+    }
+
+    fn list(
+        &self,
+        b: &mut DirBatch,
+        mut cur: u64,
+        sink: &mut dyn FnMut(&DirEntry) -> bool,
+    ) -> VfsResult<()> {
+        // Where `cur` continues in the kept batch; a rewind (0) always asks again.
+        let mut pos = match cur {
+            0 => None,
+            _ if !b.valid => None,
+            _ if b.from == cur => Some(0),
+            _ => b.entries.iter().position(|e| e.next == cur).map(|i| i + 1),
+        };
+        loop {
+            let i = match pos {
+                Some(i) if i < b.entries.len() => i,
+                // A kept end of the directory, shown once (then asked again).
+                Some(0) => {
+                    b.valid = false;
+                    return Ok(());
+                }
+                _ => {
+                    self.fetch(b, cur)?;
+                    if b.entries.is_empty() {
+                        return Ok(());
+                    }
+                    0
+                }
+            };
+            let before = cur;
+            for e in &b.entries[i..] {
+                if !sink(e) {
+                    return Ok(());
+                }
+                cur = e.next;
+            }
+            // A batch that leads back to where it started would never end.
+            if cur == before || cur == b.from {
+                return Err(Errno::EIO);
+            }
+            pos = Some(b.entries.len());
+        }
+    }
+}
+
+impl Handle for NineHandle {
+    fn read_at(&self, off: u64, buf: &mut [u8]) -> VfsResult<usize> {
+        self.file()?;
+        if !self.flags.readable() {
+            return Err(Errno::EBADF);
+        }
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.fs.client.read(&self.fid, off, buf)
+    }
+
+    fn write_at(&self, off: u64, data: &[u8]) -> VfsResult<usize> {
+        self.file()?;
+        if !self.flags.writable() {
+            return Err(Errno::EBADF);
+        }
+        if data.is_empty() {
+            return Ok(0);
+        }
+        let r = self.fs.client.write(&self.fid, off, data);
+        self.fs.cache.invalidate(self.key); // size, mtime
+        let n = r?;
+        if let Some(datasync) = self.sync_writes {
+            self.fs.client.fsync(&self.fid, datasync)?;
+        }
+        Ok(n)
+    }
+
+    /// Treaddir from the 9p offset `cookie`; entries are the server's,
+    /// "." and ".." included when it sends them.
+    fn readdir(&self, cookie: u64, sink: &mut dyn FnMut(&DirEntry) -> bool) -> VfsResult<()> {
+        if self.kind != FileType::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        // Not held across round trips: work on the batch, then put it back.
+        let mut b = core::mem::take(&mut *self.dir.lock());
+        let r = self.list(&mut b, cookie, sink);
+        *self.dir.lock() = b;
+        r
+    }
+
+    fn fsync(&self, datasync: bool) -> VfsResult<()> {
+        self.fs.client.fsync(&self.fid, datasync)
+    }
+}

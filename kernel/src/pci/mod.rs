@@ -1,0 +1,8 @@
+//! PCI: configuration space (ports 0xCF8/0xCFC, as on machine `pc`; ECAM
+//! through ACPI MCFG on `q35` is the next step), enumeration, capability
+//! lists and BARs.
+
+mod config;
+mod device;
+
+pub use device::{enumerate, Bar, PciDevice};

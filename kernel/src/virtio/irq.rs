@@ -1,0 +1,90 @@
+//! Interrupts for virtio devices: the local APIC, one MSI-X vector per
+//! device, and a wait that sleeps (hlt) until an interrupt arrives.
+
+use crate::mem::mmio;
+use crate::pci::PciDevice;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use x86_64::registers::model_specific::Msr;
+
+/// Vectors 0x30.. are devices; one is enough while every device shares
+/// the wake-up (each waiter re-checks its own queue).
+pub const VIRTIO_VECTOR: u8 = 0x30;
+const SPURIOUS_VECTOR: u8 = 0xff;
+const APIC_BASE_MSR: u32 = 0x1b;
+
+static LAPIC: AtomicU64 = AtomicU64::new(0);
+static READY: AtomicBool = AtomicBool::new(false);
+/// Counts device interrupts; a waiter sleeps until it changes.
+pub static IRQS: AtomicU64 = AtomicU64::new(0);
+
+fn lapic() -> Option<u64> {
+    let v = LAPIC.load(Ordering::Relaxed);
+    (v != 0).then_some(v)
+}
+
+/// Maps and software-enables the local APIC (xAPIC mode).
+pub fn init_lapic() {
+    // SAFETY: reading IA32_APIC_BASE has no side effects.
+    let base = unsafe { Msr::new(APIC_BASE_MSR).read() } & 0xffff_f000;
+    let Some(v) = mmio::map(base, 4096) else { return };
+    LAPIC.store(v, Ordering::Relaxed);
+    let r = super::mmio_reg::Regs::new(v, 4096);
+    r.write32(0xf0, 0x100 | SPURIOUS_VECTOR as u32); // SVR: enable
+    r.write32(0x80, 0); // TPR: accept everything
+    READY.store(true, Ordering::Relaxed);
+}
+
+/// End of interrupt.
+pub fn eoi() {
+    if let Some(v) = lapic() {
+        super::mmio_reg::Regs::new(v, 4096).write32(0xb0, 0);
+    }
+}
+
+/// Points the device's MSI-X entry 0 at this CPU's VIRTIO_VECTOR.
+pub fn enable_msix(d: &PciDevice) -> bool {
+    if !READY.load(Ordering::Relaxed) {
+        return false;
+    }
+    let Some(cap) = d.cap(0x11) else { return false };
+    let table = d.cfg.read32(cap + 4);
+    let bir = (table & 7) as usize;
+    let off = (table & !7) as u64;
+    let Some(Some(crate::pci::Bar::Memory { addr, .. })) = d.bars.get(bir) else { return false };
+    let Some(v) = mmio::map(addr + off, 16) else { return false };
+    let entry = super::mmio_reg::Regs::new(v, 16);
+    entry.write32(0, 0xfee0_0000); // LAPIC of CPU 0, fixed delivery
+    entry.write32(4, 0);
+    entry.write32(8, VIRTIO_VECTOR as u32);
+    entry.write32(12, 0); // unmasked
+    let ctl = d.cfg.read16(cap + 2);
+    d.cfg.write16(cap + 2, (ctl | 0x8000) & !0x4000); // enable, no function mask
+    true
+}
+
+/// Called from the trap handler for VIRTIO_VECTOR.
+pub fn handle() {
+    IRQS.fetch_add(1, Ordering::Release);
+    eoi();
+}
+
+/// Sleeps until `done()` holds, waking on device interrupts; without
+/// interrupts (no MSI-X) it polls.
+pub fn wait(msix: bool, done: &mut dyn FnMut() -> bool) {
+    loop {
+        if done() {
+            return;
+        }
+        if msix {
+            let seen = IRQS.load(Ordering::Acquire);
+            // Re-check with interrupts off, then sleep with sti;hlt (atomic).
+            x86_64::instructions::interrupts::disable();
+            if IRQS.load(Ordering::Acquire) == seen && !done() {
+                x86_64::instructions::interrupts::enable_and_hlt();
+            }
+            x86_64::instructions::interrupts::disable();
+        } else {
+            core::hint::spin_loop();
+        }
+    }
+}

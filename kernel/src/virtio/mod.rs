@@ -1,0 +1,35 @@
+//! virtio over PCI: Lintel's own transport (modern and legacy), the HAL
+//! for `virtio_drivers`' queues, interrupts, and the device drivers.
+
+pub mod hal;
+pub mod irq;
+mod mmio_reg;
+pub mod nine_p;
+pub mod transport;
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+/// The virtio-9p devices found at boot, by tag.
+pub fn probe_9p(prefer_legacy: bool) -> Vec<Arc<nine_p::Virtio9p>> {
+    let mut out = Vec::new();
+    for d in crate::pci::enumerate() {
+        if transport::virtio_id(&d) != Some(nine_p::VIRTIO_ID_9P) {
+            continue;
+        }
+        let Some(t) = transport::PciTransport::new(&d, prefer_legacy) else { continue };
+        if let Some(dev) = nine_p::Virtio9p::new(t) {
+            log::info!(
+                "virtio-9p at {:02x}:{:02x}.{}: tag '{}' ({}{})",
+                d.cfg.bus,
+                d.cfg.dev,
+                d.cfg.func,
+                alloc::string::String::from_utf8_lossy(&dev.tag),
+                if dev.legacy { "legacy" } else { "modern" },
+                if d.cap(0x11).is_some() { ", MSI-X" } else { "" }
+            );
+            out.push(Arc::new(dev));
+        }
+    }
+    out
+}
