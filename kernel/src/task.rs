@@ -50,6 +50,9 @@ impl Kernel for Services<'_> {
     fn protect(&mut self, start: u64, len: u64, prot: u32) {
         self.aspace.protect(start, len, prot)
     }
+    fn take_dirty(&mut self, page: u64) -> bool {
+        self.aspace.take_dirty(page)
+    }
     fn remap(&mut self, from: u64, to: u64, len: u64) {
         self.aspace.remap(from, to, len)
     }
@@ -141,6 +144,7 @@ pub fn syscall(f: &mut TrapFrame) {
     let mut k = Services { aspace: &mut t.aspace };
     f.rax = lintel_syscall::dispatch(&mut k, &mut t.proc, f.rax, args);
     if let Some(status) = t.proc.exit {
+        lintel_syscall::process::release(&mut k, &mut t.proc);
         drop(guard);
         finish(status);
     }
@@ -164,11 +168,14 @@ pub fn user_page_fault(addr: u64, access: FaultAccess, present: bool) -> Result<
 /// Kills the program with `sig` (no handlers are delivered yet), as Linux
 /// would, and reports the fault like Linux's "segfault at" line.
 pub fn kill_current(sig: u8, what: &str, addr: Option<u64>, f: &TrapFrame) -> ! {
-    let comm = CURRENT
-        .lock()
-        .as_ref()
-        .map(|t| alloc::string::String::from_utf8_lossy(&t.proc.comm).into_owned())
-        .unwrap_or_default();
+    let comm = match CURRENT.lock().as_mut() {
+        Some(t) => {
+            let mut k = Services { aspace: &mut t.aspace };
+            lintel_syscall::process::release(&mut k, &mut t.proc);
+            String::from_utf8_lossy(&t.proc.comm).into_owned()
+        }
+        None => String::new(),
+    };
     match addr {
         Some(a) => log::warn!(
             "{comm}[1]: {what} (SIG{}) at address {a:#x} rip {:#x} rsp {:#x} error {:#x}",

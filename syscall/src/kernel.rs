@@ -16,6 +16,9 @@ pub trait Kernel {
     fn unmap(&mut self, start: u64, len: u64);
     /// Changes the protection of the present pages of `[start, start+len)`.
     fn protect(&mut self, start: u64, len: u64, prot: u32);
+    /// Whether the program wrote to the page since the last call (and
+    /// clears that): the PTE's dirty bit.
+    fn take_dirty(&mut self, page: u64) -> bool;
     /// Moves the present pages of `[from, from+len)` to `[to, to+len)`.
     fn remap(&mut self, from: u64, to: u64, len: u64);
 

@@ -90,6 +90,7 @@ static TABLE: SysnoMap<Handler> = SysnoMap::from_slice(&[
     (Sysno::mprotect, h!(mm::sys_mprotect, 0, 1, 2)),
     (Sysno::mremap, h!(mm::sys_mremap, 0, 1, 2, 3, 4)),
     (Sysno::madvise, h!(mm::sys_madvise, 0, 1, 2)),
+    (Sysno::msync, h!(mm::sys_msync, 0, 1, 2)),
     // process
     (Sysno::exit, h!(process::sys_exit, 0)),
     (Sysno::exit_group, h!(process::sys_exit_group, 0)),

@@ -21,6 +21,8 @@ pub struct FakeKernel {
     pub rng: u64,
     pub fs: u64,
     pub gs: u64,
+    /// Pages written through copy_out since take_dirty last looked.
+    pub dirty: alloc::collections::BTreeSet<u64>,
     /// Refuse to populate more than this many pages (ENOMEM tests).
     pub page_limit: Option<usize>,
 }
@@ -57,7 +59,9 @@ impl Kernel for FakeKernel {
     }
     fn copy_out(&mut self, addr: u64, data: &[u8]) {
         let pages = &mut self.pages;
+        let dirty = &mut self.dirty;
         Self::each_page(addr, data.len(), |page, off, r| {
+            dirty.insert(page);
             let (p, _) = pages.get_mut(&page).expect("copy_out to a page not populated");
             let n = r.len();
             p[off..off + n].copy_from_slice(&data[r]);
@@ -68,6 +72,9 @@ impl Kernel for FakeKernel {
         for k in keys {
             self.pages.remove(&k);
         }
+    }
+    fn take_dirty(&mut self, page: u64) -> bool {
+        self.dirty.remove(&page)
     }
     fn protect(&mut self, start: u64, len: u64, prot: u32) {
         for (_, (_, p)) in self.pages.range_mut(start..start + len) {

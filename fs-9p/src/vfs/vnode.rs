@@ -25,7 +25,9 @@ pub struct NineVnode {
     /// create() (so a file created with mode 0444 can still be written).
     created: Mutex<Option<Fid>>,
     /// Fids of live handles (and whether each is writable). getattr and
-    /// setattr prefer them: an open fid still reaches a file unlinked since.
+    /// setattr prefer them (fstat, ftruncate): on servers that stat open
+    /// fids by descriptor (QEMU) they reach a file unlinked since; diod
+    /// 1.0.24 resolves the path either way.
     opened: Mutex<Vec<(Weak<Fid>, bool)>>,
 }
 

@@ -77,6 +77,19 @@ impl AddressSpace {
         });
     }
 
+    /// Reads and clears the dirty bit of a present page.
+    pub fn take_dirty(&mut self, page: u64) -> bool {
+        const DIRTY: u64 = 1 << 6;
+        match paging::entry(self.pml4, page, false) {
+            Some(e) if *e & PRESENT != 0 && *e & DIRTY != 0 => {
+                *e &= !DIRTY;
+                paging::flush(page);
+                true
+            }
+            _ => false,
+        }
+    }
+
     pub fn protect(&mut self, start: u64, len: u64, prot: u32) {
         paging::for_each_leaf(self.pml4, start, start.saturating_add(len), |v, e| {
             *e = paging::pte_addr(*e) | pte_flags(prot);

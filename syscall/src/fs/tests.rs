@@ -345,3 +345,32 @@ fn execve_refuses_what_it_cannot_run() {
     assert_eq!(f.err(e), Some(ENOENT));
     assert!(f.t.p.exec_entry.is_none());
 }
+
+#[test]
+fn map_shared_writes_back_dirty_pages_on_msync_and_munmap() {
+    let mut f = Fs::new();
+    let fd = f.open("s", O_CREAT | O_RDWR);
+    f.write(fd, &[b'.'; 10000]);
+    let a = f.t.call("mmap", [0, 12288, 3, 0x01, fd, 0]);
+    assert!(TestBed::errno(a).is_none());
+    // A write() to the file after mapping is not undone by write-back of a
+    // page the program did not touch (pages are the unit of write-back).
+    f.t.poke(f.buf, b"W");
+    f.t.call("pwrite64", [fd, f.buf, 1, 9000, 0, 0]);
+    f.t.poke(a, b"mapped");
+    assert_eq!(f.t.call("msync", [a, 12288, 4, 0, 0, 0]), 0);
+    assert_eq!(f.t.call("pread64", [fd, f.buf, 6, 0, 0, 0]), 6);
+    assert_eq!(f.t.peek(f.buf, 6), b"mapped");
+    f.t.poke(a + 4096, b"second");
+    assert_eq!(f.t.call("munmap", [a, 12288, 0, 0, 0, 0]), 0);
+    assert_eq!(f.t.call("pread64", [fd, f.buf, 6, 4096, 0, 0]), 6);
+    assert_eq!(f.t.peek(f.buf, 6), b"second");
+    assert_eq!(f.t.call("pread64", [fd, f.buf, 1, 9000, 0, 0]), 1);
+    assert_eq!(f.t.peek(f.buf, 1), b"W");
+    // The file does not grow to the mapping's length.
+    f.path_call("stat", "s", [0, f.buf, 0, 0, 0, 0], 0);
+    assert_eq!(u64::from_le_bytes(f.t.peek(f.buf + 48, 8).try_into().unwrap()), 10000);
+    let ro = f.open("s", O_RDONLY);
+    let e = f.t.call("mmap", [0, 4096, 3, 0x01, ro, 0]);
+    assert_eq!(f.err(e), Some(EACCES));
+}

@@ -4,7 +4,8 @@ use super::vma::page_range;
 use super::{page_up, VmaKind, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE};
 use crate::{Cx, Errno, SysResult};
 use alloc::sync::Arc;
-use lintel_vfs::{FileKind, FileType, Handle};
+use super::shared_file::{self, SharedFile};
+use lintel_vfs::{FileKind, FileType, Handle, VnodeRef};
 
 const MAP_SHARED: u64 = 0x01;
 const MAP_PRIVATE: u64 = 0x02;
@@ -50,6 +51,7 @@ pub fn sys_mmap(cx: &mut Cx, addr: u64, len: u64, prot: u64, flags: u64, fd: u64
             if flags & MAP_FIXED == 0 {
                 return Err(Errno::EEXIST);
             }
+            let _ = shared_file::flush(cx.k, &cx.p.mm, s, e, true);
             cx.p.mm.remove(s, e);
             cx.k.unmap(s, e - s);
         }
@@ -60,12 +62,16 @@ pub fn sys_mmap(cx: &mut Cx, addr: u64, len: u64, prot: u64, flags: u64, fd: u64
     let kind = if shared { VmaKind::Shared } else { VmaKind::Anon };
     let prot = (prot & PROT_MASK) as u32;
     cx.p.mm.insert(start, start + len, prot, kind);
-    if let Some(h) = file {
-        // File pages are copied in now: a private mapping owns its copy.
+    if let Some((h, vnode)) = file {
+        // File pages are copied in now: a private mapping owns its copy, a
+        // shared one is written back (see shared_file).
         if let Err(e) = fill_from_file(cx, h.as_ref(), start, len, off, prot) {
             cx.p.mm.remove(start, start + len);
             cx.k.unmap(start, len);
             return Err(e);
+        }
+        if shared {
+            cx.p.mm.add_shared_file(SharedFile { start, end: start + len, off, vnode, handle: h });
         }
     }
     if flags & MAP_POPULATE != 0 && prot != 0 {
@@ -78,8 +84,8 @@ pub fn sys_mmap(cx: &mut Cx, addr: u64, len: u64, prot: u64, flags: u64, fd: u64
     Ok(start)
 }
 
-/// The handle to read a file mapping from, after mmap's checks.
-fn file_source(cx: &mut Cx, fd: u64, prot: u64, shared: bool) -> Result<Option<Arc<dyn Handle>>, Errno> {
+/// The file a mapping comes from, after mmap's checks.
+fn file_source(cx: &mut Cx, fd: u64, prot: u64, shared: bool) -> Result<Option<(Arc<dyn Handle>, VnodeRef)>, Errno> {
     let f = cx.p.fds.get(fd as i32)?.clone();
     let FileKind::Node { path, handle } = &f.kind else { return Err(Errno::ENODEV) };
     let h = handle.as_ref().ok_or(Errno::EBADF)?;
@@ -92,15 +98,10 @@ fn file_source(cx: &mut Cx, fd: u64, prot: u64, shared: bool) -> Result<Option<A
     if !f.flags().readable() {
         return Err(Errno::EACCES);
     }
-    if shared && prot & PROT_WRITE as u64 != 0 {
-        if !f.flags().writable() {
-            return Err(Errno::EACCES);
-        }
-        // Writing through a shared file mapping needs write-back, which is not there yet.
-        log::warn!("mmap: writable MAP_SHARED file mappings are not supported");
-        return Err(Errno::ENODEV);
+    if shared && prot & PROT_WRITE as u64 != 0 && !f.flags().writable() {
+        return Err(Errno::EACCES);
     }
-    Ok(Some(h.clone()))
+    Ok(Some((h.clone(), path.dentry.vnode().clone())))
 }
 
 fn fill_from_file(cx: &mut Cx, h: &dyn Handle, start: u64, len: u64, off: u64, prot: u32) -> Result<(), Errno> {
@@ -120,6 +121,7 @@ fn fill_from_file(cx: &mut Cx, h: &dyn Handle, start: u64, len: u64, off: u64, p
         }
         cx.k.populate(start + done, prot)?;
         cx.k.copy_out(start + done, &buf[..got]);
+        cx.k.take_dirty(start + done); // the file's own bytes are not a change
         done += PAGE_SIZE;
     }
     Ok(())
@@ -130,9 +132,27 @@ pub fn sys_munmap(cx: &mut Cx, addr: u64, len: u64) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let (s, e) = page_range(addr, len).ok_or(Errno::EINVAL)?;
+    // munmap cannot fail for a write-back error; msync reports those.
+    let _ = shared_file::flush(cx.k, &cx.p.mm, s, e, true);
     for v in cx.p.mm.remove(s, e) {
         cx.k.unmap(v.start, v.end - v.start);
     }
+    Ok(0)
+}
+
+const MS_ASYNC: u64 = 1;
+const MS_INVALIDATE: u64 = 2;
+const MS_SYNC: u64 = 4;
+
+pub fn sys_msync(cx: &mut Cx, addr: u64, len: u64, flags: u64) -> SysResult {
+    if !aligned(addr) || flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0 || flags & (MS_ASYNC | MS_SYNC) == (MS_ASYNC | MS_SYNC) {
+        return Err(Errno::EINVAL);
+    }
+    let (s, e) = page_range(addr, len).ok_or(Errno::ENOMEM)?;
+    if !cx.p.mm.fully_mapped(s, e) {
+        return Err(Errno::ENOMEM);
+    }
+    shared_file::flush(cx.k, &cx.p.mm, s, e, false)?;
     Ok(0)
 }
 
@@ -204,6 +224,8 @@ pub fn sys_mremap(cx: &mut Cx, old: u64, old_len: u64, new_len: u64, flags: u64,
         cx.p.mm.find_free(0, new_len).ok_or(Errno::ENOMEM)?
     };
     let moved = old_len.min(new_len);
+    // A moved shared file mapping is written back and continues as a copy.
+    let _ = shared_file::flush(cx.k, &cx.p.mm, old, old_end, true);
     cx.p.mm.remove(old, old_end);
     cx.k.unmap(dest, new_len);
     cx.k.remap(old, dest, moved);
@@ -231,7 +253,10 @@ pub fn sys_madvise(cx: &mut Cx, addr: u64, len: u64, advice: u64) -> SysResult {
     }
     match advice {
         // Private anonymous pages read back as zeros afterwards.
-        MADV_DONTNEED | MADV_FREE | MADV_REMOVE => cx.k.unmap(s, e - s),
+        MADV_DONTNEED | MADV_FREE | MADV_REMOVE => {
+            let _ = shared_file::flush(cx.k, &cx.p.mm, s, e, false);
+            cx.k.unmap(s, e - s)
+        }
         // Hints (NORMAL, RANDOM, SEQUENTIAL, WILLNEED, DONTFORK, HUGEPAGE...): nothing to do.
         0..=3 | 10..=21 | 100..=101 => {}
         _ => return Err(Errno::EINVAL),

@@ -1,6 +1,7 @@
 //! `MemoryMap`: the virtual memory areas of one address space, kept sorted
 //! and non-overlapping, split and merged as Linux's VMAs are.
 
+use super::shared_file::SharedFile;
 use super::{page_up, MMAP_BASE, MMAP_MIN, PAGE_SIZE, USER_END};
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
@@ -25,9 +26,11 @@ pub struct Vma {
     pub kind: VmaKind,
 }
 
-#[derive(Debug, Default, Clone)]
+#[derive(Default, Clone)]
 struct Inner {
     vmas: BTreeMap<u64, Vma>,
+    /// MAP_SHARED file mappings, written back on msync/munmap/exit.
+    files: Vec<SharedFile>,
     /// Start of the heap (page aligned, set at exec) and the current break.
     brk_start: u64,
     brk: u64,
@@ -167,7 +170,7 @@ impl Inner {
 
 /// The memory map of one address space. Clones share it (threads with
 /// CLONE_VM, /proc/self/maps); `duplicate` copies it (fork).
-#[derive(Debug, Default, Clone)]
+#[derive(Default, Clone)]
 pub struct MemoryMap {
     inner: Arc<Mutex<Inner>>,
 }
@@ -231,6 +234,34 @@ impl MemoryMap {
     /// Number of pages mapped (for statistics and tests).
     pub fn mapped_pages(&self) -> u64 {
         self.inner.lock().mapped_pages()
+    }
+
+    pub fn add_shared_file(&self, f: SharedFile) {
+        self.inner.lock().files.push(f);
+    }
+
+    /// The shared file mappings intersecting [start, end).
+    pub fn shared_files(&self, start: u64, end: u64) -> Vec<SharedFile> {
+        self.inner.lock().files.iter().filter(|f| f.start < end && start < f.end).cloned().collect()
+    }
+
+    /// Drops [start, end) from the shared file mappings, trimming or splitting them.
+    pub fn forget_shared_files(&self, start: u64, end: u64) {
+        let mut i = self.inner.lock();
+        let mut keep = Vec::new();
+        for f in i.files.drain(..) {
+            if f.end <= start || end <= f.start {
+                keep.push(f);
+                continue;
+            }
+            if f.start < start {
+                keep.push(SharedFile { end: start, ..f.clone() });
+            }
+            if end < f.end {
+                keep.push(SharedFile { start: end, off: f.off + (end - f.start), ..f });
+            }
+        }
+        i.files = keep;
     }
 
     /// (heap start, current break).

@@ -72,7 +72,8 @@ pub fn exec(k: &mut dyn Kernel, p: &mut Process, file: &[u8], argv: &[&[u8]], en
     };
     let stack = build_initial_stack(STACK_TOP, &image, &params).map_err(ExecError::Stack)?;
 
-    // Point of no return: drop the old image.
+    // Point of no return: drop the old image (shared file pages written back).
+    let _ = crate::mm::shared_file::flush(k, &p.mm, 0, crate::mm::USER_END, true);
     for v in p.mm.vmas() {
         k.unmap(v.start, v.end - v.start);
     }

@@ -12,7 +12,7 @@ mod view;
 pub use exec::{exec, Entry, ExecError};
 pub use execve::{sys_execve, sys_execveat};
 pub use execve::do_execve;
-pub use exit::{sys_exit, sys_exit_group};
+pub use exit::{release, sys_exit, sys_exit_group};
 pub use futex::sys_futex;
 pub use init::start_init;
 pub use view::ProcView;

@@ -1,6 +1,7 @@
 /*
  * mmap of files: MAP_PRIVATE read-only and written (copy on write: the file
- * does not change), MAP_SHARED read-only, offsets,
+ * does not change), MAP_SHARED written (msync and munmap write it back),
+ * MAP_SHARED read-only, offsets,
  * the zero-filled tail of the last page, a mapping that outlives its fd,
  * and the errors (EACCES, EINVAL, EBADF, ENODEV).
  */
@@ -79,6 +80,30 @@ int main(void)
 	p = last;
 	CHECK("a new mapping has the file's bytes", memcmp(p, want, SIZE) == 0);
 	V(munmap(p, SIZE), 0);
+
+	SECTION("MAP_SHARED, written");
+	V(mm(mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0)), 0);
+	p = last;
+	memcpy(p + 100, "SHARED", 6);
+	V(msync(p, SIZE, MS_SYNC), 0);
+	{
+		char got[6];
+		V(pread(rw, got, 6, 100), 6);
+		CHECK("msync wrote the page back", memcmp(got, "SHARED", 6) == 0);
+	}
+	memcpy(p + 8000, "UNMAP", 5);
+	V(munmap(p, SIZE), 0);
+	{
+		char got[5];
+		V(pread(rw, got, 5, 8000), 5);
+		CHECK("munmap wrote the page back", memcmp(got, "UNMAP", 5) == 0);
+		struct stat st;
+		V(fstat(rw, &st), 0);
+		CHECK("the file keeps its size", st.st_size == SIZE);
+	}
+	V(pwrite(rw, want + 100, 6, 100), 6);
+	V(pwrite(rw, want + 8000, 5, 8000), 5);
+	E(msync(p, 4096, MS_SYNC | MS_ASYNC), EINVAL);
 
 	SECTION("MAP_SHARED, read-only");
 	V(mm(mmap(NULL, SIZE, PROT_READ, MAP_SHARED, fd, 0)), 0);
