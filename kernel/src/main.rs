@@ -4,6 +4,7 @@
 
 extern crate alloc;
 
+mod acpi;
 mod arch;
 mod boot_fs;
 mod console;
@@ -70,6 +71,11 @@ pub extern "C" fn kernel_main(start_info: u32, boot_tsc: u64) -> ! {
     let Some(heap) = mem::frame::alloc_contiguous(hf) else { panic!("no room for a {hf}-frame heap") };
     mem::heap::init(phys::to_virt(heap) as usize, (hf * phys::FRAME_SIZE) as usize);
     virtio::irq::init_lapic();
+    if let Some((base, first, last)) = acpi::mcfg(boot.rsdp) {
+        if pci::use_ecam(base, first, last) {
+            log::info!("pci: ECAM at {base:#x}, buses {first}-{last}");
+        }
+    }
 
     let cfg = lintel_rootfs::cmdline::parse(boot.cmdline);
     klog::set_quiet(cfg.quiet);

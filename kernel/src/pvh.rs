@@ -13,6 +13,8 @@ pub struct BootInfo {
     pub cmdline: &'static [u8],
     /// (physical address, size) of the first module: the initrd.
     pub initrd: Option<(u64, u64)>,
+    /// The ACPI RSDP, if the VMM gave one.
+    pub rsdp: u64,
 }
 
 impl BootInfo {
@@ -64,5 +66,5 @@ pub fn parse(start_info: u64) -> BootInfo {
         let size: u64 = phys::read(modlist + 8);
         (paddr, size)
     });
-    BootInfo { ram, nram, cmdline, initrd }
+    BootInfo { ram, nram, cmdline, initrd, rsdp: phys::read(start_info + 32) }
 }

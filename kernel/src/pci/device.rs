@@ -109,20 +109,27 @@ impl PciDevice {
     }
 }
 
-/// Every function on every bus.
+/// Every function reachable from bus 0 through PCI-to-PCI bridges.
 pub fn enumerate() -> Vec<PciDevice> {
     let mut out = Vec::new();
-    for bus in 0..=255u8 {
+    let mut buses = alloc::vec![0u8];
+    let mut seen = [false; 256];
+    while let Some(bus) = buses.pop() {
+        if core::mem::replace(&mut seen[bus as usize], true) {
+            continue;
+        }
         for dev in 0..32u8 {
             let Some(d) = PciDevice::probe(Config { bus, dev, func: 0 }) else { continue };
             let multi = d.cfg.read8(0x0e) & 0x80 != 0;
-            out.push(d);
+            let mut found = alloc::vec![d];
             if multi {
-                for func in 1..8u8 {
-                    if let Some(f) = PciDevice::probe(Config { bus, dev, func }) {
-                        out.push(f);
-                    }
+                found.extend((1..8u8).filter_map(|func| PciDevice::probe(Config { bus, dev, func })));
+            }
+            for f in found {
+                if f.cfg.read8(0x0e) & 0x7f == 1 {
+                    buses.push(f.cfg.read8(0x19)); // a bridge: its secondary bus
                 }
+                out.push(f);
             }
         }
     }

@@ -4,6 +4,7 @@
 pub mod hal;
 pub mod irq;
 mod mmio_reg;
+pub use mmio_reg::Regs;
 pub mod nine_p;
 pub mod transport;
 
