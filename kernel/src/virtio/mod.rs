@@ -1,6 +1,7 @@
 //! virtio over PCI: Lintel's own transport (modern and legacy), the HAL
 //! for `virtio_drivers`' queues, interrupts, and the device drivers.
 
+pub mod channel;
 pub mod hal;
 pub mod irq;
 mod mmio_reg;

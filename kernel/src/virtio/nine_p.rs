@@ -2,16 +2,15 @@
 //! the mount tag in device config. It carries 9P messages for fs-9p's
 //! client, with the client's buffers handed to the device as they are.
 
-use super::hal::KernelHal;
+use super::channel::{Channel, ChannelError};
 use super::transport::PciTransport;
+use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 use lintel_fs_9p::{Transport as NineTransport, TransportError};
 use spin::Mutex;
-use virtio_drivers::queue::VirtQueue;
 use virtio_drivers::transport::Transport;
 
-const QUEUE_SIZE: usize = 128;
 pub const VIRTIO_ID_9P: u32 = 9;
 
 bitflags::bitflags! {
@@ -22,15 +21,9 @@ bitflags::bitflags! {
     }
 }
 
-struct Inner {
-    transport: PciTransport,
-    queue: VirtQueue<KernelHal, QUEUE_SIZE>,
-}
-
 pub struct Virtio9p {
-    inner: Mutex<Inner>,
+    channel: Channel,
     pub tag: Vec<u8>,
-    msix: bool,
     pub legacy: bool,
 }
 
@@ -44,42 +37,20 @@ impl Virtio9p {
         transport.config_bytes(0, &mut len);
         let mut tag = vec![0u8; u16::from_le_bytes(len).min(256) as usize];
         transport.config_bytes(2, &mut tag);
-        let queue = match VirtQueue::new(&mut transport, 0, false, false) {
-            Ok(q) => q,
-            Err(e) => {
-                log::warn!("virtio-9p: queue setup failed: {e:?}");
-                return None;
-            }
-        };
-        transport.finish_init();
         let legacy = transport.is_legacy();
-        let msix = transport.msix_enabled();
-        Some(Virtio9p { inner: Mutex::new(Inner { transport, queue }), tag, msix, legacy })
+        let transport = Arc::new(Mutex::new(transport));
+        let channel = Channel::new(&transport, 0)?;
+        transport.lock().finish_init();
+        Some(Virtio9p { channel, tag, legacy })
     }
 }
 
 impl NineTransport for Virtio9p {
     fn rpc(&self, request: &[&[u8]], reply: &mut [&mut [u8]]) -> Result<usize, TransportError> {
-        // One request at a time: with a single thread nothing else could
-        // be waiting; concurrent requests come with the scheduler.
-        let mut g = self.inner.lock();
-        // One lifetime for all parts, as the queue's API wants.
-        let req: Vec<&[u8]> = request.iter().map(|s| &**s).collect();
-        let mut rep: Vec<&mut [u8]> = reply.iter_mut().map(|s| &mut **s).collect();
-        // SAFETY: the buffers outlive the request: we wait below for the
-        // device to hand them back before returning.
-        let token = unsafe { g.queue.add(&req, &mut rep) }.map_err(|_| TransportError::RequestTooLarge)?;
-        if g.queue.should_notify() {
-            g.transport.notify(0);
-        }
-        let msix = self.msix;
-        super::irq::wait(msix, &mut || g.queue.peek_used() == Some(token));
-        // SAFETY: the same buffers that `add` was given, for its token.
-        let len = unsafe { g.queue.pop_used(token, &req, &mut rep) }.map_err(|_| TransportError::Io)?;
-        if !msix {
-            let _ = g.transport.ack_interrupt();
-        }
-        Ok(len as usize)
+        self.channel.call(request, reply).map_err(|e| match e {
+            ChannelError::TooLarge => TransportError::RequestTooLarge,
+            ChannelError::Device => TransportError::Io,
+        })
     }
 
     fn max_msize(&self) -> u32 {
