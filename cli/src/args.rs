@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::accel::Accel;
+use crate::ninep::{check_security_model, check_tag, RootFs, Share, VirtioMode};
+use crate::qemu::Machine;
 
 pub const USAGE: &str = "\
 lintel: run unmodified static Linux x86-64 programs on the Lintel kernel under QEMU
@@ -22,18 +24,33 @@ Commands:
          stderr become ours, our stdin is its stdin, and we exit with its status
          (128+S when killed by signal S, 124 on timeout, 125 when the kernel
          panics or QEMU fails). Builds the kernel first when needed.
-         With --root DIR, the whole directory DIR becomes the root file system
-         (an in-memory tmpfs, changes are not written back) and PROGRAM is a
-         path inside it, e.g. `lintel run --root DIR -- /bin/busybox ls -l /`.
+         With --root DIR, the directory DIR becomes the root file system, shared
+         over virtio-9p (the guest reads and writes DIR itself), and PROGRAM is
+         a path inside it, e.g. `lintel run --root DIR -- /bin/busybox ls -l /`.
   demo   Install what is missing, build the kernel and a few demo programs, run them.
   test   Install what is missing, build the kernel, run `cargo test` in the
          workspace with LINTEL_KERNEL set; exits with cargo's status.
 
 Options of `run` (before PROGRAM):
-  --root DIR          pack DIR (files, directories, symlinks, with their modes,
-                      owners and mtimes) as the root; PROGRAM is then a path in
-                      DIR (absolute, or relative to DIR). It is loaded into guest
-                      memory: give a large tree enough with -m
+  --root DIR          DIR is the root file system; PROGRAM is then a path in
+                      DIR (absolute, or relative to DIR)
+  --fs 9p|initrd      how DIR reaches the guest (default 9p): 9p shares it over
+                      virtio-9p (changes land in DIR); initrd packs it (files,
+                      directories, symlinks, with modes, owners and mtimes) into
+                      an in-memory tmpfs, changes stay in the guest (give a large
+                      tree enough -m)
+  --tag TAG           mount tag of the 9p root (default root)
+  --rootflags OPTS    9p mount options of the root, e.g. cache=loose,msize=262144
+  --share DIR:TAG:/guest/path
+                      also share the host directory DIR over virtio-9p with the
+                      tag TAG, mounted at /guest/path (repeatable)
+  --security-model M  QEMU's 9p security model for every share: none (default),
+                      mapped-xattr, passthrough or mapped-file
+  --virtio transitional|modern|legacy
+                      interfaces of the virtio-9p devices (default transitional:
+                      both; modern: disable-legacy=on; legacy:
+                      disable-modern=on,disable-legacy=off)
+  --machine pc|q35    QEMU machine type (default pc)
   --timeout SECS      kill the machine after SECS seconds (exit status 124)
   -m, --memory MEM    guest memory, QEMU syntax (default 512M)
   -e, --env KEY=VALUE add to the program's environment (repeatable; it starts empty)
@@ -51,7 +68,8 @@ Environment:
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
     Help,
-    Run(RunArgs),
+    /// Boxed: it is much larger than the other variants.
+    Run(Box<RunArgs>),
     Demo,
     Test(Vec<OsString>),
 }
@@ -64,8 +82,22 @@ pub struct RunArgs {
     pub accel: Accel,
     pub verbose: bool,
     pub log: Option<PathBuf>,
-    /// `--root DIR`: the directory packed as the root file system.
+    /// `--root DIR`: the directory that becomes the root file system.
     pub root: Option<PathBuf>,
+    /// `--fs`: how the root reaches the guest.
+    pub fs: RootFs,
+    /// `--tag`: the 9p root's mount tag.
+    pub tag: String,
+    /// `--rootflags`: the 9p root's mount options.
+    pub rootflags: Option<String>,
+    /// `--share DIR:TAG:/path`, in order.
+    pub shares: Vec<Share>,
+    /// `--security-model`.
+    pub security_model: String,
+    /// `--virtio`.
+    pub virtio: VirtioMode,
+    /// `--machine`.
+    pub machine: Machine,
     /// The program as typed; it is also `argv[0]`. With a root, a path inside it.
     pub program: PathBuf,
     /// The arguments after the program.
@@ -114,6 +146,13 @@ fn parse_run(args: &[OsString]) -> Result<Command, String> {
     let mut verbose = false;
     let mut log = None;
     let mut root = None;
+    let mut fs = RootFs::NineP;
+    let mut tag = "root".to_owned();
+    let mut rootflags = None;
+    let mut shares = Vec::new();
+    let mut security_model = "none".to_owned();
+    let mut virtio = VirtioMode::Transitional;
+    let mut machine = Machine::Pc;
     let mut i = 0;
     while i < args.len() {
         let arg = &args[i];
@@ -163,6 +202,29 @@ fn parse_run(args: &[OsString]) -> Result<Command, String> {
             "--accel" => accel = value("auto, kvm or tcg")?.to_string_lossy().parse()?,
             "--log" => log = Some(PathBuf::from(value("a file name")?)),
             "--root" => root = Some(PathBuf::from(value("a directory")?)),
+            "--fs" => fs = value("9p or initrd")?.to_string_lossy().parse()?,
+            "--tag" => {
+                tag = value("a mount tag")?.to_string_lossy().into_owned();
+                check_tag(&tag)?;
+            }
+            "--rootflags" => {
+                rootflags = Some(
+                    value("mount options")?
+                        .into_string()
+                        .map_err(|_| "bad mount options".to_owned())?,
+                );
+            }
+            "--share" => shares.push(Share::parse(&value("DIR:TAG:/guest/path")?)?),
+            "--security-model" => {
+                security_model = value("a security model")?.to_string_lossy().into_owned();
+                check_security_model(&security_model)?;
+            }
+            "--virtio" => {
+                virtio = value("transitional, modern or legacy")?
+                    .to_string_lossy()
+                    .parse()?;
+            }
+            "--machine" => machine = value("pc or q35")?.to_string_lossy().parse()?,
             _ => return Err(format!("unknown option `{name}` for run")),
         }
         i += 1;
@@ -170,7 +232,10 @@ fn parse_run(args: &[OsString]) -> Result<Command, String> {
     let Some(program) = args.get(i) else {
         return Err("run needs a PROGRAM".to_owned());
     };
-    Ok(Command::Run(RunArgs {
+    if rootflags.is_some() && (root.is_none() || fs != RootFs::NineP) {
+        return Err("--rootflags needs a 9p root (--root DIR)".to_owned());
+    }
+    Ok(Command::Run(Box::new(RunArgs {
         timeout,
         memory,
         env,
@@ -178,9 +243,16 @@ fn parse_run(args: &[OsString]) -> Result<Command, String> {
         verbose,
         log,
         root,
+        fs,
+        tag,
+        rootflags,
+        shares,
+        security_model,
+        virtio,
+        machine,
         program: PathBuf::from(program),
         args: args[i + 1..].to_vec(),
-    }))
+    })))
 }
 
 fn parse_timeout(v: &OsStr) -> Result<Duration, String> {
@@ -203,7 +275,7 @@ mod tests {
 
     fn run(args: &[&str]) -> RunArgs {
         match p(args) {
-            Ok(Command::Run(r)) => r,
+            Ok(Command::Run(r)) => *r,
             other => panic!("{other:?}"),
         }
     }
@@ -241,6 +313,89 @@ mod tests {
         assert_eq!(r.log, None);
         assert_eq!(r.root, None);
         assert_eq!(r.argv(), [OsString::from("./hello")]);
+        assert_eq!(r.fs, RootFs::NineP);
+        assert_eq!(r.tag, "root");
+        assert_eq!(r.rootflags, None);
+        assert!(r.shares.is_empty());
+        assert_eq!(r.security_model, "none");
+        assert_eq!(r.virtio, VirtioMode::Transitional);
+        assert_eq!(r.machine, Machine::Pc);
+    }
+
+    #[test]
+    fn run_with_nine_p_options() {
+        let r = run(&[
+            "run",
+            "--root",
+            "/srv/root",
+            "--fs",
+            "9p",
+            "--tag=rootfs",
+            "--rootflags",
+            "cache=loose,msize=262144",
+            "--share",
+            "/srv/data:data:/mnt",
+            "--share=/a:b:c:/x/y",
+            "--security-model",
+            "mapped-xattr",
+            "--virtio",
+            "legacy",
+            "--machine",
+            "q35",
+            "/bin/sh",
+        ]);
+        assert_eq!(r.fs, RootFs::NineP);
+        assert_eq!(r.tag, "rootfs");
+        assert_eq!(r.rootflags.as_deref(), Some("cache=loose,msize=262144"));
+        assert_eq!(
+            r.shares,
+            [
+                Share {
+                    dir: "/srv/data".into(),
+                    tag: "data".into(),
+                    at: "/mnt".into()
+                },
+                Share {
+                    dir: "/a:b".into(),
+                    tag: "c".into(),
+                    at: "/x/y".into()
+                }
+            ]
+        );
+        assert_eq!(r.security_model, "mapped-xattr");
+        assert_eq!(r.virtio, VirtioMode::Legacy);
+        assert_eq!(r.machine, Machine::Q35);
+        let r = run(&[
+            "run", "--root", "d", "--fs", "initrd", "--virtio", "modern", "/p",
+        ]);
+        assert_eq!(r.fs, RootFs::Initrd);
+        assert_eq!(r.virtio, VirtioMode::Modern);
+    }
+
+    #[test]
+    fn nine_p_option_errors() {
+        assert!(p(&["run", "--fs", "ext4", "x"]).is_err());
+        assert!(p(&["run", "--tag", "a:b", "x"]).is_err());
+        assert!(p(&["run", "--tag", "", "x"]).is_err());
+        assert!(p(&["run", "--share", "/d:/mnt", "x"]).is_err());
+        assert!(p(&["run", "--share", "/d:t:mnt", "x"]).is_err());
+        assert!(p(&["run", "--security-model", "mapped", "x"]).is_err());
+        assert!(p(&["run", "--virtio", "mmio", "x"]).is_err());
+        assert!(p(&["run", "--machine", "microvm", "x"]).is_err());
+        // rootflags belong to a 9p root.
+        assert!(p(&["run", "--rootflags", "cache=loose", "x"]).is_err());
+        assert!(p(&[
+            "run",
+            "--root",
+            "d",
+            "--fs",
+            "initrd",
+            "--rootflags",
+            "a",
+            "x"
+        ])
+        .is_err());
+        assert!(p(&["run", "--root", "d", "--rootflags", "cache=loose", "x"]).is_ok());
     }
 
     #[test]

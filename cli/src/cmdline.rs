@@ -45,24 +45,83 @@ pub fn percent_decode(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Assembles the command line: `init=PATH` (`init` is the absolute path of the
-/// program inside the initrd, e.g. `/hello` or `/bin/busybox`), `root=initrd`,
-/// one `argv=` per argument (`argv[0]` included), one `env=` per `KEY=VALUE`
-/// string, then `quiet` when asked. `init=` stays the first token.
-pub fn kernel_cmdline(init: &[u8], argv: &[OsString], env: &[OsString], quiet: bool) -> String {
-    let mut tokens = Vec::with_capacity(2 + argv.len() + env.len() + 1);
-    tokens.push(format!("init={}", percent_encode(init)));
-    tokens.push("root=initrd".to_owned());
-    for arg in argv {
+/// The root file system as the command line names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RootSpec<'a> {
+    /// `root=initrd`: the initrd unpacked into a tmpfs.
+    Initrd,
+    /// `root=9p:TAG` and, when given, `rootflags=OPTS`.
+    NineP {
+        tag: &'a str,
+        flags: Option<&'a str>,
+    },
+}
+
+/// Everything on the kernel command line.
+#[derive(Clone, Copy, Debug)]
+pub struct Boot<'a> {
+    /// The absolute path of the program in the root, e.g. `/bin/busybox`.
+    pub init: &'a [u8],
+    pub root: RootSpec<'a>,
+    /// Extra virtio-9p mounts, `(tag, guest path)`: `mount=9p:TAG:/path`.
+    pub mounts: &'a [(&'a str, &'a str)],
+    /// `argv[0]` included.
+    pub argv: &'a [OsString],
+    /// `KEY=VALUE` strings.
+    pub env: &'a [OsString],
+    pub quiet: bool,
+}
+
+/// Assembles the command line: `init=PATH` first, then `root=` (and
+/// `rootflags=`), one `mount=` per extra share, one `argv=` per argument
+/// (`argv[0]` included), one `env=` per `KEY=VALUE` string, then `quiet`
+/// when asked. Every value is percent-encoded.
+pub fn boot_cmdline(b: &Boot) -> String {
+    let mut tokens = Vec::with_capacity(4 + b.mounts.len() + b.argv.len() + b.env.len());
+    tokens.push(format!("init={}", percent_encode(b.init)));
+    match b.root {
+        RootSpec::Initrd => tokens.push("root=initrd".to_owned()),
+        RootSpec::NineP { tag, flags } => {
+            tokens.push(format!(
+                "root={}",
+                percent_encode(format!("9p:{tag}").as_bytes())
+            ));
+            if let Some(flags) = flags {
+                tokens.push(format!("rootflags={}", percent_encode(flags.as_bytes())));
+            }
+        }
+    }
+    for (tag, at) in b.mounts {
+        tokens.push(format!(
+            "mount={}",
+            percent_encode(format!("9p:{tag}:{at}").as_bytes())
+        ));
+    }
+    for arg in b.argv {
         tokens.push(format!("argv={}", percent_encode(arg.as_bytes())));
     }
-    for var in env {
+    for var in b.env {
         tokens.push(format!("env={}", percent_encode(var.as_bytes())));
     }
-    if quiet {
+    if b.quiet {
         tokens.push("quiet".to_owned());
     }
     tokens.join(" ")
+}
+
+/// The command line of an initrd root without extra mounts: `init=PATH`
+/// (`init` is the absolute path of the program inside the initrd, e.g.
+/// `/hello` or `/bin/busybox`), `root=initrd`, the `argv=` and `env=`
+/// tokens, then `quiet` when asked.
+pub fn kernel_cmdline(init: &[u8], argv: &[OsString], env: &[OsString], quiet: bool) -> String {
+    boot_cmdline(&Boot {
+        init,
+        root: RootSpec::Initrd,
+        mounts: &[],
+        argv,
+        env,
+        quiet,
+    })
 }
 
 #[cfg(test)]
@@ -142,5 +201,69 @@ mod tests {
             .collect();
         let expected: Vec<Vec<u8>> = argv.iter().map(|a| a.as_bytes().to_vec()).collect();
         assert_eq!(decoded, expected);
+    }
+
+    #[test]
+    fn nine_p_root_with_flags_and_mounts() {
+        let argv = ["/bin/busybox", "ls", "-l"].map(OsString::from);
+        let env = [OsString::from("PATH=/bin")];
+        let line = boot_cmdline(&Boot {
+            init: b"/bin/busybox",
+            root: RootSpec::NineP {
+                tag: "root",
+                flags: Some("cache=loose,msize=262144"),
+            },
+            mounts: &[("data", "/mnt"), ("out put", "/srv/my dir")],
+            argv: &argv,
+            env: &env,
+            quiet: true,
+        });
+        assert_eq!(
+            line,
+            "init=/bin/busybox root=9p:root rootflags=cache=loose,msize=262144 \
+             mount=9p:data:/mnt mount=9p:out%20put:/srv/my%20dir \
+             argv=/bin/busybox argv=ls argv=-l env=PATH=/bin quiet"
+        );
+        let line = boot_cmdline(&Boot {
+            init: b"/p",
+            root: RootSpec::NineP {
+                tag: "my,tag",
+                flags: None,
+            },
+            mounts: &[],
+            argv: &[],
+            env: &[],
+            quiet: false,
+        });
+        assert_eq!(line, "init=/p root=9p:my,tag");
+        // Odd bytes in options are encoded like any value.
+        let line = boot_cmdline(&Boot {
+            init: b"/p",
+            root: RootSpec::NineP {
+                tag: "root",
+                flags: Some("a b%"),
+            },
+            mounts: &[],
+            argv: &[],
+            env: &[],
+            quiet: false,
+        });
+        assert_eq!(line, "init=/p root=9p:root rootflags=a%20b%25");
+    }
+
+    #[test]
+    fn initrd_root_may_have_mounts_too() {
+        let line = boot_cmdline(&Boot {
+            init: b"/hello",
+            root: RootSpec::Initrd,
+            mounts: &[("data", "/mnt")],
+            argv: &["hello".into()],
+            env: &[],
+            quiet: false,
+        });
+        assert_eq!(
+            line,
+            "init=/hello root=initrd mount=9p:data:/mnt argv=hello"
+        );
     }
 }

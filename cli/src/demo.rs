@@ -1,8 +1,10 @@
-//! `lintel demo`: a few programs, built here or taken from Debian, run on
-//! the kernel one after the other.
+//! `lintel demo`: a host directory, built here, becomes the guest's root
+//! file system over virtio-9p; a few programs run in it one after the other,
+//! and the last one leaves a file that the host reads back.
 
 use std::ffi::OsString;
 use std::io::{self, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -15,12 +17,26 @@ use crate::setup::{ensure_host_tools, BUSYBOX};
 /// One program run of the demo.
 #[derive(Clone, Debug)]
 pub struct DemoStep {
+    /// The program's path inside the root.
     pub program: PathBuf,
     /// `argv[0]` included.
     pub argv: Vec<OsString>,
 }
 
-/// Exit status for our process: 0 when every step exited 0.
+/// The demo's root directory and what runs in it.
+#[derive(Clone, Debug)]
+pub struct Demo {
+    pub root: PathBuf,
+    pub steps: Vec<DemoStep>,
+    /// The file the last step writes, as a path inside the root.
+    pub note: &'static str,
+}
+
+/// What `/etc/motd` says in the demo's root.
+pub const MOTD: &str = "Welcome to Lintel: this file lives on the host, read over virtio-9p.\n";
+
+/// Exit status for our process: 0 when every step exited 0 and the note
+/// written by the guest is on the host.
 pub fn demo() -> i32 {
     match try_demo() {
         Ok(true) => 0,
@@ -35,20 +51,31 @@ pub fn demo() -> i32 {
 fn try_demo() -> io::Result<bool> {
     ensure_host_tools()?;
     let kernel = kernel_image()?;
-    let dir = workspace_root().join("target").join("demo");
-    let steps = build_initrd_demo(&dir)?;
-    run_steps(&kernel, &steps)
+    let demo = build_demo(&workspace_root().join("target").join("demo"))?;
+    let mut ok = run_steps(&kernel, &demo.root, &demo.steps)?;
+    let note = demo.root.join(demo.note.trim_start_matches('/'));
+    match std::fs::read_to_string(&note) {
+        Ok(text) => println!("\nwritten by the guest: {}", text.trim_end()),
+        Err(e) => {
+            eprintln!(
+                "lintel: the guest's note {} is not there: {e}",
+                note.display()
+            );
+            ok = false;
+        }
+    }
+    Ok(ok)
 }
 
-/// Builds the demo programs into `dir`: `hello` (from `cli/demo/hello.c`,
-/// static musl) and Debian's static busybox.
-pub fn build_initrd_demo(dir: &Path) -> io::Result<Vec<DemoStep>> {
-    std::fs::create_dir_all(dir)?;
-    let hello = dir.join("hello");
-    let source = workspace_root().join("cli").join("demo").join("hello.c");
+/// Compiles `cli/demo/NAME.c` static with musl into `out`.
+fn musl_build(name: &str, out: &Path) -> io::Result<()> {
+    let source = workspace_root()
+        .join("cli")
+        .join("demo")
+        .join(format!("{name}.c"));
     let status = Command::new("musl-gcc")
         .args(["-static", "-O2", "-Wall", "-o"])
-        .arg(&hello)
+        .arg(out)
         .arg(&source)
         .status()
         .map_err(|e| io::Error::new(e.kind(), format!("running musl-gcc: {e}")))?;
@@ -58,28 +85,55 @@ pub fn build_initrd_demo(dir: &Path) -> io::Result<Vec<DemoStep>> {
             source.display()
         )));
     }
-    let busybox = dir.join("busybox");
-    std::fs::copy(BUSYBOX, &busybox)
-        .map_err(|e| io::Error::new(e.kind(), format!("copying {BUSYBOX}: {e}")))?;
-    let step = |program: &Path, argv: &[&str]| DemoStep {
-        program: program.to_owned(),
-        argv: argv.iter().map(OsString::from).collect(),
-    };
-    Ok(vec![
-        step(
-            &hello,
-            &["hello", "from the host", "it's \"quoted\"", "100%"],
-        ),
-        step(
-            &busybox,
-            &["busybox", "echo", "Hello from busybox on Lintel"],
-        ),
-        step(&busybox, &["busybox", "uname", "-a"]),
-    ])
+    Ok(())
 }
 
-/// Runs each step with a header line; true when all exited 0.
-pub fn run_steps(kernel: &Path, steps: &[DemoStep]) -> io::Result<bool> {
+/// Builds the demo's root afresh as `dir/root`: `/bin/hello` and
+/// `/bin/write-note` (from `cli/demo/`, static musl), Debian's static
+/// `/bin/busybox`, and `/etc/motd`.
+pub fn build_demo(dir: &Path) -> io::Result<Demo> {
+    let root = dir.join("root");
+    match std::fs::remove_dir_all(&root) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => {
+            return Err(io::Error::new(
+                e.kind(),
+                format!("removing {}: {e}", root.display()),
+            ))
+        }
+        _ => {}
+    }
+    let bin = root.join("bin");
+    std::fs::create_dir_all(&bin)?;
+    std::fs::create_dir_all(root.join("etc"))?;
+    musl_build("hello", &bin.join("hello"))?;
+    musl_build("write_note", &bin.join("write-note"))?;
+    std::fs::copy(BUSYBOX, bin.join("busybox"))
+        .map_err(|e| io::Error::new(e.kind(), format!("copying {BUSYBOX}: {e}")))?;
+    std::fs::set_permissions(bin.join("busybox"), std::fs::Permissions::from_mode(0o755))?;
+    std::fs::write(root.join("etc/motd"), MOTD)?;
+    let step = |program: &str, argv: &[&str]| DemoStep {
+        program: program.into(),
+        argv: argv.iter().map(OsString::from).collect(),
+    };
+    let note = "/from-the-guest.txt";
+    Ok(Demo {
+        steps: vec![
+            step(
+                "/bin/hello",
+                &["hello", "from the host", "it's \"quoted\"", "100%"],
+            ),
+            step("/bin/busybox", &["busybox", "ls", "-l", "/bin"]),
+            step("/bin/busybox", &["busybox", "cat", "/etc/motd"]),
+            step("/bin/write-note", &["write-note", note]),
+        ],
+        root,
+        note,
+    })
+}
+
+/// Runs each step with `root` as the 9p root, with a header line; true when
+/// all exited 0.
+pub fn run_steps(kernel: &Path, root: &Path, steps: &[DemoStep]) -> io::Result<bool> {
     let mut all_ok = true;
     for (i, step) in steps.iter().enumerate() {
         {
@@ -91,8 +145,9 @@ pub fn run_steps(kernel: &Path, steps: &[DemoStep]) -> io::Result<bool> {
             out.flush()?;
         }
         let mut opts = RunOptions::new(kernel.to_owned(), step.program.clone());
+        opts.root = Some(root.to_owned());
         opts.argv = step.argv.clone();
-        opts.env = vec!["PATH=/".into(), "HOME=/".into()];
+        opts.env = vec!["PATH=/bin".into(), "HOME=/".into()];
         opts.stdin = Stdin::Null;
         opts.timeout = Some(Duration::from_secs(120));
         let outcome = run_streaming(&opts, None)?;
@@ -136,7 +191,8 @@ mod tests {
     }
 
     #[test]
-    fn demo_source_exists() {
+    fn demo_sources_exist() {
         assert!(workspace_root().join("cli/demo/hello.c").is_file());
+        assert!(workspace_root().join("cli/demo/write_note.c").is_file());
     }
 }

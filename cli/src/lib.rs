@@ -1,5 +1,6 @@
-//! Lintel's host front door: builds the kernel image, packs a program (or a
-//! whole root directory) into a newc initrd, boots it under QEMU with the serial channels of
+//! Lintel's host front door: builds the kernel image, shares a root directory
+//! over virtio-9p (or packs a program, or a whole root directory, into a newc
+//! initrd), boots it under QEMU with the serial channels of
 //! `docs/boot-protocol.md`, and reports how it ended.
 //!
 //! The library is what the `lintel` binary and the integration tests in
@@ -12,6 +13,7 @@ pub mod cmdline;
 pub mod cpio;
 pub mod demo;
 pub mod kernel_image;
+pub mod ninep;
 pub mod outcome;
 pub mod qemu;
 pub mod rootdir;
@@ -23,5 +25,7 @@ pub mod test_cmd;
 
 pub use accel::{Accel, ResolvedAccel};
 pub use kernel_image::{kernel_image, workspace_root};
+pub use ninep::{RootFs, Share, VirtioMode};
 pub use outcome::Outcome;
+pub use qemu::Machine;
 pub use run::{run_captured, run_streaming, RunOptions, RunResult, Stdin};

@@ -15,10 +15,13 @@ use std::time::{Duration, Instant};
 
 use crate::accel::{Accel, ResolvedAccel};
 use crate::channels::{self, Connection, SerialListeners};
-use crate::cmdline::kernel_cmdline;
+use crate::cmdline::{boot_cmdline, Boot, RootSpec};
 use crate::cpio;
+use crate::ninep::{
+    check_security_model, check_tag, share_dir, NinePDevice, RootFs, Share, VirtioMode,
+};
 use crate::outcome::{decide_outcome, LogScanner, Outcome, QemuEnd};
-use crate::qemu::{qemu_args, qemu_binary, QemuConfig};
+use crate::qemu::{qemu_args, qemu_binary, Machine, QemuConfig};
 use crate::rootdir;
 use crate::tempdir::TempDir;
 
@@ -47,9 +50,24 @@ pub struct RunOptions {
     /// alone into the initrd as `/<file name>`. With a root: the program's
     /// path inside the root (`/bin/busybox`, or `bin/busybox` relative to it).
     pub program: PathBuf,
-    /// A host directory packed whole into the initrd, which the kernel
-    /// unpacks into the tmpfs mounted at `/` (see [`crate::rootdir`]).
+    /// A host directory that becomes the root file system: shared over
+    /// virtio-9p ([`RootFs::NineP`]) or packed whole into the initrd, which
+    /// the kernel unpacks into the tmpfs mounted at `/` ([`RootFs::Initrd`],
+    /// see [`crate::rootdir`]).
     pub root: Option<PathBuf>,
+    /// How [`root`](Self::root) reaches the guest (ignored without a root).
+    pub fs: RootFs,
+    /// The mount tag of a 9p root.
+    pub tag: String,
+    pub machine: Machine,
+    /// The interfaces of every virtio-9p device.
+    pub virtio: VirtioMode,
+    /// QEMU's `-fsdev local` `security_model` for every share.
+    pub security_model: String,
+    /// 9p mount options of the root (`rootflags=`), e.g. `cache=loose`.
+    pub rootflags: Option<String>,
+    /// Extra host directories, each a virtio-9p device mounted at its path.
+    pub shares: Vec<Share>,
     /// `argv[0]` included.
     pub argv: Vec<OsString>,
     /// `KEY=VALUE` strings: the program's whole environment.
@@ -72,6 +90,13 @@ impl RunOptions {
             kernel,
             program,
             root: None,
+            fs: RootFs::NineP,
+            tag: "root".to_owned(),
+            machine: Machine::Pc,
+            virtio: VirtioMode::Transitional,
+            security_model: "none".to_owned(),
+            rootflags: None,
+            shares: Vec::new(),
             env: Vec::new(),
             memory: "512M".to_owned(),
             timeout: None,
@@ -157,15 +182,16 @@ pub fn run(opts: &RunOptions, sinks: Sinks) -> io::Result<Finished> {
         ));
     }
     let tmp = TempDir::new()?;
-    let initrd = tmp.path().join("initrd.cpio");
-    let init = write_initrd(opts, &initrd)?;
+    let (initrd, cmdline, ninep) = prepare(opts, tmp.path())?;
     let listeners = SerialListeners::bind(tmp.path())?;
     let config = QemuConfig {
         kernel: opts.kernel.clone(),
         initrd,
-        cmdline: kernel_cmdline(&init, &opts.argv, &opts.env, opts.quiet),
+        cmdline,
         memory: opts.memory.clone(),
         accel,
+        machine: opts.machine,
+        ninep,
         serial_sockets: listeners.paths().clone(),
     };
 
@@ -260,6 +286,80 @@ pub fn run(opts: &RunOptions, sinks: Sinks) -> io::Result<Finished> {
         accel,
         wall,
     })
+}
+
+/// Everything that boots besides the kernel: the initrd (written into
+/// `tmp`) when there is one, the kernel command line, and the virtio-9p
+/// devices (the 9p root first, then the extra shares). Checks the program,
+/// the directories, the tags and the security model before anything starts.
+fn prepare(
+    opts: &RunOptions,
+    tmp: &Path,
+) -> io::Result<(Option<PathBuf>, String, Vec<NinePDevice>)> {
+    let invalid = |msg: String| io::Error::new(io::ErrorKind::InvalidInput, msg);
+    check_security_model(&opts.security_model).map_err(invalid)?;
+    let nine_p_root = opts.root.is_some() && opts.fs == RootFs::NineP;
+    if opts.rootflags.is_some() && !nine_p_root {
+        return Err(invalid(
+            "rootflags need a 9p root (--root DIR --fs 9p)".into(),
+        ));
+    }
+    let device = |dir: &Path, tag: &str| -> io::Result<NinePDevice> {
+        Ok(NinePDevice {
+            path: share_dir(dir)?,
+            tag: tag.to_owned(),
+            security_model: opts.security_model.clone(),
+            virtio: opts.virtio,
+        })
+    };
+    let mut devices = Vec::new();
+    let mut initrd = None;
+    let init = match &opts.root {
+        Some(root) if nine_p_root => {
+            check_tag(&opts.tag).map_err(invalid)?;
+            let init = rootdir::init_path(root, &opts.program)?;
+            devices.push(device(root, &opts.tag)?);
+            init
+        }
+        _ => {
+            let path = tmp.join("initrd.cpio");
+            let init = write_initrd(opts, &path)?;
+            initrd = Some(path);
+            init
+        }
+    };
+    for share in &opts.shares {
+        share.check().map_err(invalid)?;
+        if devices.iter().any(|d| d.tag == share.tag) {
+            return Err(invalid(format!(
+                "the mount tag `{}` is used twice",
+                share.tag
+            )));
+        }
+        devices.push(device(&share.dir, &share.tag)?);
+    }
+    let mounts: Vec<(&str, &str)> = opts
+        .shares
+        .iter()
+        .map(|s| (s.tag.as_str(), s.at.as_str()))
+        .collect();
+    let root = if nine_p_root {
+        RootSpec::NineP {
+            tag: &opts.tag,
+            flags: opts.rootflags.as_deref(),
+        }
+    } else {
+        RootSpec::Initrd
+    };
+    let cmdline = boot_cmdline(&Boot {
+        init: &init,
+        root,
+        mounts: &mounts,
+        argv: &opts.argv,
+        env: &opts.env,
+        quiet: opts.quiet,
+    });
+    Ok((initrd, cmdline, devices))
 }
 
 /// Writes the initrd to `path` and returns the program's absolute path in it:
@@ -384,6 +484,123 @@ mod tests {
         assert_eq!(o.root, None);
         assert!(matches!(o.stdin, Stdin::Null));
         assert!(!o.quiet);
+        assert_eq!(o.fs, RootFs::NineP);
+        assert_eq!(o.tag, "root");
+        assert_eq!(o.machine, Machine::Pc);
+        assert_eq!(o.virtio, VirtioMode::Transitional);
+        assert_eq!(o.security_model, "none");
+        assert_eq!(o.rootflags, None);
+        assert!(o.shares.is_empty());
+    }
+
+    fn root_with_program(t: &TempDir) -> PathBuf {
+        let root = t.path().join("root");
+        std::fs::create_dir_all(root.join("bin")).unwrap();
+        std::fs::write(root.join("bin/prog"), b"\x7fELF").unwrap();
+        root
+    }
+
+    #[test]
+    fn nine_p_root_needs_no_initrd() {
+        let t = TempDir::new().unwrap();
+        let root = root_with_program(&t);
+        let mut o = RunOptions::new("/k".into(), "bin/prog".into());
+        o.root = Some(root.clone());
+        o.argv = vec!["prog".into(), "a b".into()];
+        o.rootflags = Some("cache=loose".into());
+        let (initrd, cmdline, devices) = prepare(&o, t.path()).unwrap();
+        assert_eq!(initrd, None);
+        assert!(!t.path().join("initrd.cpio").exists());
+        assert_eq!(
+            cmdline,
+            "init=/bin/prog root=9p:root rootflags=cache=loose argv=prog argv=a%20b"
+        );
+        assert_eq!(
+            devices,
+            [NinePDevice {
+                path: std::fs::canonicalize(&root).unwrap(),
+                tag: "root".into(),
+                security_model: "none".into(),
+                virtio: VirtioMode::Transitional,
+            }]
+        );
+        // The program is still checked on the host.
+        o.program = "/bin/missing".into();
+        assert_eq!(
+            prepare(&o, t.path()).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+    }
+
+    #[test]
+    fn initrd_root_and_shares() {
+        let t = TempDir::new().unwrap();
+        let root = root_with_program(&t);
+        let data = t.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        let mut o = RunOptions::new("/k".into(), "/bin/prog".into());
+        o.root = Some(root);
+        o.fs = RootFs::Initrd;
+        o.argv = vec!["prog".into()];
+        o.virtio = VirtioMode::Legacy;
+        o.security_model = "mapped-xattr".into();
+        o.shares = vec![Share {
+            dir: data.clone(),
+            tag: "data".into(),
+            at: "/mnt/data".into(),
+        }];
+        let (initrd, cmdline, devices) = prepare(&o, t.path()).unwrap();
+        assert_eq!(initrd, Some(t.path().join("initrd.cpio")));
+        assert!(t.path().join("initrd.cpio").is_file());
+        assert_eq!(
+            cmdline,
+            "init=/bin/prog root=initrd mount=9p:data:/mnt/data argv=prog"
+        );
+        assert_eq!(devices.len(), 1);
+        assert_eq!(devices[0].tag, "data");
+        assert_eq!(devices[0].security_model, "mapped-xattr");
+        assert_eq!(devices[0].virtio, VirtioMode::Legacy);
+        // rootflags without a 9p root.
+        o.rootflags = Some("cache=loose".into());
+        assert_eq!(
+            prepare(&o, t.path()).unwrap_err().kind(),
+            io::ErrorKind::InvalidInput
+        );
+    }
+
+    #[test]
+    fn bad_tags_models_and_directories_are_refused() {
+        let t = TempDir::new().unwrap();
+        let root = root_with_program(&t);
+        let base = {
+            let mut o = RunOptions::new("/k".into(), "/bin/prog".into());
+            o.root = Some(root.clone());
+            o
+        };
+        let refused = |o: &RunOptions| prepare(o, t.path()).unwrap_err().kind();
+        let mut o = base.clone();
+        o.security_model = "mapped".into();
+        assert_eq!(refused(&o), io::ErrorKind::InvalidInput);
+        let mut o = base.clone();
+        o.tag = "a:b".into();
+        assert_eq!(refused(&o), io::ErrorKind::InvalidInput);
+        let mut o = base.clone();
+        o.shares = vec![Share {
+            dir: root.clone(),
+            tag: "root".into(),
+            at: "/mnt".into(),
+        }];
+        assert_eq!(refused(&o), io::ErrorKind::InvalidInput);
+        let mut o = base.clone();
+        o.shares = vec![Share {
+            dir: t.path().join("nope"),
+            tag: "data".into(),
+            at: "/mnt".into(),
+        }];
+        assert_eq!(refused(&o), io::ErrorKind::NotFound);
+        let mut o = base;
+        o.root = Some(t.path().join("nope"));
+        assert_eq!(refused(&o), io::ErrorKind::NotFound);
     }
 
     #[test]

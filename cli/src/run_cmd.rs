@@ -37,6 +37,13 @@ fn try_run(a: &RunArgs) -> io::Result<Outcome> {
     let kernel = build_kernel(true)?;
     let mut opts = RunOptions::new(kernel, a.program.clone());
     opts.root = a.root.clone();
+    opts.fs = a.fs;
+    opts.tag = a.tag.clone();
+    opts.rootflags = a.rootflags.clone();
+    opts.shares = a.shares.clone();
+    opts.security_model = a.security_model.clone();
+    opts.virtio = a.virtio;
+    opts.machine = a.machine;
     opts.argv = a.argv();
     opts.env = a.env.clone();
     opts.memory = a.memory.clone();
@@ -45,9 +52,10 @@ fn try_run(a: &RunArgs) -> io::Result<Outcome> {
     opts.stdin = Stdin::Inherit;
     if a.verbose {
         eprintln!(
-            "lintel: kernel {}, accelerator {}",
+            "lintel: kernel {}, accelerator {}, machine {}",
             opts.kernel.display(),
-            opts.accel.resolve().name()
+            opts.accel.resolve().name(),
+            opts.machine.name()
         );
     }
     let log: Option<Box<dyn Write + Send>> = if sinks.is_empty() {

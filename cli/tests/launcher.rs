@@ -295,7 +295,9 @@ fn the_binary_packs_a_root_and_names_the_program_inside_it() {
     std::os::unix::net::UnixListener::bind(root.join("sock")).unwrap();
     let log = dir.path().join("kernel.log");
     let out = lintel()
-        .args(["run", "--accel", "tcg", "-m", "64M", "--root"])
+        .args([
+            "run", "--accel", "tcg", "-m", "64M", "--fs", "initrd", "--root",
+        ])
         .arg(&root)
         .arg("--log")
         .arg(&log)
@@ -316,13 +318,65 @@ fn the_binary_packs_a_root_and_names_the_program_inside_it() {
     );
 
     // A program missing from the root is refused before booting.
+    for fs in ["9p", "initrd"] {
+        let out = lintel()
+            .args(["run", "--fs", fs, "--root"])
+            .arg(&root)
+            .args(["--", "/bin/nothing"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(125));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("/bin/nothing"), "{stderr}");
+    }
+}
+
+#[test]
+fn the_binary_shares_a_root_over_9p_with_its_options() {
+    let Some(_) = fake_kernel() else { return };
+    let dir = TempDir::new().unwrap();
+    let root = dir.path().join("root");
+    let data = dir.path().join("da,ta");
+    std::fs::create_dir_all(root.join("bin")).unwrap();
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(root.join("bin/echo"), b"\x7fELF not really").unwrap();
+    // A socket is no trouble for a shared root: nothing is packed.
+    std::os::unix::net::UnixListener::bind(root.join("sock")).unwrap();
+    for (machine, virtio) in [("pc", "transitional"), ("q35", "modern"), ("q35", "legacy")] {
+        let log = dir.path().join("kernel.log");
+        let mut share = data.clone().into_os_string();
+        share.push(":data:/mnt/data");
+        let out = lintel()
+            .args(["run", "--accel", "tcg", "-m", "64M", "--root"])
+            .arg(&root)
+            .args(["--machine", machine, "--virtio", virtio, "--tag", "rootfs"])
+            .args(["--rootflags", "cache=loose", "--share"])
+            .arg(&share)
+            .args(["--security-model", "mapped-xattr", "--log"])
+            .arg(&log)
+            .args(["--", "bin/echo", "a b"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{machine} {virtio}: {stderr}");
+        assert_eq!(stderr, "to-stderr\n", "{machine} {virtio}");
+        let log = std::fs::read_to_string(&log).unwrap();
+        assert!(
+            log.starts_with(
+                "lintel: cmdline: init=/bin/echo root=9p:rootfs rootflags=cache=loose \
+                 mount=9p:data:/mnt/data argv=bin/echo argv=a%20b\n"
+            ),
+            "{machine} {virtio}: {log}"
+        );
+    }
+    // QEMU itself refuses a bad share directory before anything boots: we do.
     let out = lintel()
         .args(["run", "--root"])
         .arg(&root)
-        .args(["--", "/bin/nothing"])
+        .args(["--share", "/nonexistent/dir:data:/mnt", "--", "/bin/echo"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(125));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("/bin/nothing"), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/dir"));
 }

@@ -19,7 +19,18 @@ fn help_goes_to_stdout() {
             text.contains("lintel run [OPTIONS] [--] PROGRAM [ARGS...]"),
             "{text}"
         );
-        assert!(text.contains("--root DIR"), "{text}");
+        for flag in [
+            "--root DIR",
+            "--fs 9p|initrd",
+            "--tag TAG",
+            "--rootflags OPTS",
+            "--share DIR:TAG:/guest/path",
+            "--security-model M",
+            "--virtio transitional|modern|legacy",
+            "--machine pc|q35",
+        ] {
+            assert!(text.contains(flag), "{flag}: {text}");
+        }
     }
 }
 
@@ -31,6 +42,11 @@ fn usage_errors_exit_2() {
         &["run", "--accel", "hvf", "x"],
         &["run", "-e", "NOEQUALS", "x"],
         &["run", "--root"],
+        &["run", "--fs", "ext4", "x"],
+        &["run", "--share", "dir", "x"],
+        &["run", "--virtio", "mmio", "x"],
+        &["run", "--machine", "virt", "x"],
+        &["run", "--security-model", "mapped", "x"],
     ] {
         let out = lintel(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

@@ -62,19 +62,24 @@ fn devfs() -> Arc<dyn FileSystem> {
     )
 }
 
-/// The directory `name` under `at`, created if missing.
+/// The directory at absolute path `name`, created with its missing
+/// parents (mkdir -p) on the root file system.
 fn ensure_dir(vfs: &Vfs, root: &Path, name: &[u8]) -> VfsResult<Path> {
     let r = lintel_vfs::Resolver { mounts: &vfs.mounts, root };
-    match r.resolve(root, name, lintel_vfs::Follow::Yes) {
-        Ok(p) => Ok(p),
-        Err(Errno::ENOENT) => {
-            let parent = r.resolve_parent(root, name)?;
-            let v = parent.dir.dentry.vnode().mkdir(&parent.name, 0o755)?;
-            let d = parent.dir.dentry.attach(&parent.name, v);
-            Ok(Path { mnt: parent.dir.mnt.clone(), dentry: d })
-        }
-        Err(e) => Err(e),
+    let mut cur = root.clone();
+    for part in name.split(|&c| c == b'/').filter(|p| !p.is_empty()) {
+        cur = match r.resolve(&cur, part, lintel_vfs::Follow::Yes) {
+            Ok(p) => p,
+            Err(Errno::ENOENT) => {
+                log::info!("creating {} on the root file system for a mount", String::from_utf8_lossy(name));
+                let v = cur.dentry.vnode().mkdir(part, 0o755)?;
+                let d = cur.dentry.attach(part, v);
+                Path { mnt: cur.mnt.clone(), dentry: d }
+            }
+            Err(e) => return Err(e),
+        };
     }
+    Ok(cur)
 }
 
 fn name(b: &[u8]) -> String {

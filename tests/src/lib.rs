@@ -6,7 +6,10 @@
 //! real QEMU ([`run_lintel`]), and compares what it printed with
 //! [`assert_same_output`]. Programs that need a file system run natively in
 //! a directory ([`run_native_in`], or chrooted: [`run_native_chroot`]) and
-//! under Lintel with that directory as the root ([`run_lintel_root`]).
+//! under Lintel with that directory as the root ([`run_lintel_root`]: shared
+//! over virtio-9p, so what the guest leaves there can be checked on the host;
+//! [`run_lintel_root_with`] for the initrd root, other virtio flavours, q35,
+//! other 9p security models).
 //!
 //! Environment:
 //! - `LINTEL_KERNEL`: a prebuilt kernel image (otherwise `lintel` builds one);
@@ -27,7 +30,10 @@ pub use diff::{assert_bytes_eq, assert_same_output, describe_difference};
 pub use elf::{inspect as inspect_elf, ElfInfo};
 pub use guest::{guest, guest_build_dir, guest_source_dir, rust_guest, Link};
 pub use native::{is_root, run_native, run_native_chroot, run_native_in, run_native_with_stdin};
-pub use run::{kernel_log_last_line, run_lintel, run_lintel_root, run_lintel_with_stdin};
+pub use run::{
+    kernel_log_last_line, run_lintel, run_lintel_root, run_lintel_root_with, run_lintel_with_stdin,
+    RootConfig,
+};
 pub use tree::{copy_tree, describe_tree, set_mtime};
 
 /// The repository root (the parent of this crate's directory).

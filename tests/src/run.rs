@@ -1,6 +1,6 @@
 //! Booting the real kernel in QEMU through the `lintel` library.
 
-use lintel::{Accel, RunOptions, RunResult, Stdin};
+use lintel::{Accel, Machine, RootFs, RunOptions, RunResult, Share, Stdin, VirtioMode};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, OnceLock};
@@ -86,28 +86,110 @@ pub fn run_lintel_with_stdin(path: &Path, argv: &[&str], env: &[&str], stdin: St
     run_with(None, path, argv, env, stdin)
 }
 
+/// How a root directory is booted: [`RootConfig::default`] is the product
+/// path, a virtio-9p root (transitional device, machine `pc`,
+/// `security_model=none`), with the 120 s timeout and 512M.
+#[derive(Clone, Debug)]
+pub struct RootConfig {
+    pub fs: RootFs,
+    pub virtio: VirtioMode,
+    pub machine: Machine,
+    pub security_model: String,
+    pub rootflags: Option<String>,
+    pub shares: Vec<Share>,
+    /// QEMU `-m`.
+    pub memory: String,
+    pub timeout: Duration,
+}
+
+impl Default for RootConfig {
+    fn default() -> Self {
+        RootConfig {
+            fs: RootFs::NineP,
+            virtio: VirtioMode::Transitional,
+            machine: Machine::Pc,
+            security_model: "none".to_owned(),
+            rootflags: None,
+            shares: Vec::new(),
+            memory: "512M".to_owned(),
+            timeout: RUN_TIMEOUT,
+        }
+    }
+}
+
+impl RootConfig {
+    /// The initrd root: the tree packed and unpacked into a tmpfs.
+    pub fn initrd() -> Self {
+        RootConfig {
+            fs: RootFs::Initrd,
+            ..Default::default()
+        }
+    }
+
+    /// A short description for messages, e.g. `9p modern q35 mapped-xattr`.
+    pub fn describe(&self) -> String {
+        match self.fs {
+            RootFs::Initrd => "initrd".to_owned(),
+            RootFs::NineP => format!(
+                "9p {:?} {} {}",
+                self.virtio,
+                self.machine.name(),
+                self.security_model
+            )
+            .to_lowercase(),
+        }
+    }
+}
+
 /// Runs `program`, a path inside the host directory `root` (e.g.
-/// `/bin/busybox`), under Lintel with `root` packed whole as the root file
-/// system (`lintel run --root`), otherwise like [`run_lintel`].
+/// `/bin/busybox`), under Lintel with `root` as the root file system, shared
+/// over virtio-9p (`lintel run --root`), otherwise like [`run_lintel`].
 pub fn run_lintel_root(root: &Path, program: &str, argv: &[&str], env: &[&str]) -> RunResult {
-    run_with(Some(root), Path::new(program), argv, env, Stdin::Null)
+    run_lintel_root_with(root, program, argv, env, &RootConfig::default())
+}
+
+/// Like [`run_lintel_root`], booted as `config` says.
+pub fn run_lintel_root_with(
+    root: &Path,
+    program: &str,
+    argv: &[&str],
+    env: &[&str],
+    config: &RootConfig,
+) -> RunResult {
+    run_with(
+        Some((root, config)),
+        Path::new(program),
+        argv,
+        env,
+        Stdin::Null,
+    )
 }
 
 fn run_with(
-    root: Option<&Path>,
+    root: Option<(&Path, &RootConfig)>,
     path: &Path,
     argv: &[&str],
     env: &[&str],
     stdin: Stdin,
 ) -> RunResult {
     let mut opts = RunOptions::new(kernel(), path.to_path_buf());
-    opts.root = root.map(Path::to_path_buf);
     opts.argv = argv.iter().map(OsString::from).collect();
     opts.env = env.iter().map(OsString::from).collect();
     opts.timeout = Some(RUN_TIMEOUT);
     opts.accel = accel_from_env();
     opts.stdin = stdin;
     opts.quiet = false;
+    if let Some((dir, c)) = root {
+        opts.root = Some(dir.to_path_buf());
+        opts.fs = c.fs;
+        opts.virtio = c.virtio;
+        opts.machine = c.machine;
+        opts.security_model = c.security_model.clone();
+        opts.rootflags = c.rootflags.clone();
+        opts.shares = c.shares.clone();
+        opts.memory = c.memory.clone();
+        opts.timeout = Some(c.timeout);
+    }
 
     let result = {
         let _slot = slots().acquire();
@@ -118,7 +200,8 @@ fn run_with(
             eprintln!(
                 "lintel run of {}{} {argv:?}: outcome {:?}, accel {:?}, {:.1?}\n--- kernel log ---\n{}--- end of kernel log ---",
                 path.display(),
-                root.map(|r| format!(" in the root {}", r.display())).unwrap_or_default(),
+                root.map(|(r, c)| format!(" in the root {} ({})", r.display(), c.describe()))
+                    .unwrap_or_default(),
                 r.outcome,
                 r.accel,
                 r.wall,

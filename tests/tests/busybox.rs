@@ -1,17 +1,17 @@
 //! Debian's `/bin/busybox` (busybox-static: a static glibc binary) runs
 //! single commands on a small root tree, once natively (chrooted into a
 //! copy of the tree, so paths are the same) and once under Lintel with
-//! `--root` set to the tree; stdout, stderr and the exit status must match.
+//! `--root` set to the tree, shared over virtio-9p; stdout, stderr and the
+//! exit status must match, and so must what each left in `/tree` on the host.
 //!
 //! One command per boot (a shell would need fork): 15 boots. Commands that
 //! change the tree are checked in the same process where possible (a later
-//! operand that fails only if an earlier one worked) and, natively, on the
-//! host afterwards; the same host check of a Lintel run needs virtio-9p.
+//! operand that fails only if an earlier one worked) and on the host
+//! afterwards.
 //!
 //! Timestamps are set explicitly on every entry before the runs, so
 //! `ls -l --full-time` and `stat %Y` can be compared; directory sizes and
-//! `total` lines of `ls -l` (which differ between the host's file system and
-//! tmpfs) are normalised away.
+//! `total` lines of `ls -l` are normalised away.
 
 use std::os::unix::fs::{lchown, symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -33,7 +33,8 @@ const T0: i64 = 1_000_000_000;
 /// ```text
 /// bin/busybox
 /// etc/passwd etc/group         root (0) and user (1000), for ls -l
-/// proc/mounts                  a plain file standing in for procfs (df)
+/// proc/mounts                  a plain file standing in for procfs natively
+///                              (df; under Lintel procfs is mounted over it)
 /// tree/a.txt tree/b.txt tree/run.sh tree/owned.txt (1000:1000)
 /// tree/link -> a.txt
 /// tree/empty/
@@ -132,6 +133,8 @@ fn native(base: &Path, argv: &[&str]) -> (Run, TempDir) {
     )
 }
 
+/// `argv` under Lintel with the tree `base` itself as the 9p root: what the
+/// command changes lands in `base`.
 fn lintel(base: &Path, argv: &[&str]) -> Run {
     let mut full = vec![BUSYBOX];
     full.extend_from_slice(argv);
@@ -220,6 +223,18 @@ fn differential(argv: &[&str], how: Compare, code: i32) -> Option<(Run, TempDir)
     );
     assert_same_output(&format!("{what}: stderr"), &l.stderr, &n.stderr);
     assert_eq!(l.code, n.code, "{what}: exit status");
+    let native_tree = left(&tree);
+    let lintel_tree = describe_tree(&base.path().join("tree")).unwrap();
+    let diff = describe_difference(
+        "Lintel",
+        lintel_tree.as_bytes(),
+        "native",
+        native_tree.as_bytes(),
+    );
+    assert!(
+        diff.is_empty(),
+        "{what}: the tree left on the host differs:\n{diff}"
+    );
     Some((n, tree))
 }
 
@@ -296,7 +311,7 @@ fn find_everything() {
 
 #[test]
 fn find_files_newer_than_one() {
-    // Uses the mtimes carried by the initrd.
+    // Uses the host's mtimes, seen through 9p.
     let Some((n, _)) = differential(
         &["find", "/tree", "-type", "f", "-newer", "/tree/b.txt"],
         Compare::Sorted,
@@ -365,8 +380,8 @@ fn stat_format() {
 
 #[test]
 fn df_prints_a_header_and_the_root() {
-    // Sizes differ (the host's disk, the guest's tmpfs): only the shape is
-    // compared. /proc/mounts is a plain file in the tree until procfs exists.
+    // Sizes and mounts differ (natively /proc/mounts is a plain file in the
+    // tree, under Lintel it is procfs's): only the shape is compared.
     if skip_unless_root() {
         return;
     }

@@ -3,6 +3,13 @@
 //! with `--root` set to an equal starting tree (just the program, at
 //! `/prog`); both must print the same lines and exit 0.
 //!
+//! The root is shared over virtio-9p by default (the product path), and then
+//! the tree the program left in `./work` on the host must also equal the
+//! native run's. Every program runs a second time over the initrd (tmpfs)
+//! root; two of them (`basic`, `dirs`) also run over 9p with a modern-only
+//! device, a legacy-only device, machine q35, and `security_model=mapped-xattr`
+//! (where the host sees QEMU's own modes, so only the output is compared).
+//!
 //! Each program makes its own `./work` directory and works inside it, so
 //! both runs start from the same place (`$TMP/…/work` on the host, `/work`
 //! under Lintel). The programs print every call as `call(args) = result`
@@ -18,10 +25,10 @@ use std::path::PathBuf;
 use std::process::ExitStatus;
 
 use lintel::tempdir::TempDir;
-use lintel::Outcome;
+use lintel::{Machine, Outcome, RootFs, VirtioMode};
 use lintel_tests::{
-    assert_same_output, describe_difference, describe_tree, guest, is_root, run_lintel_root,
-    run_native_in, Link,
+    assert_same_output, describe_difference, describe_tree, guest, is_root, run_lintel_root_with,
+    run_native_in, Link, RootConfig,
 };
 
 /// The starting tree: a directory holding only the program, as `prog`.
@@ -74,62 +81,135 @@ fn skip_unless_root() -> bool {
     true
 }
 
-/// Native run, then the Lintel run in an equal tree; same stdout, both exit 0.
-fn differential(name: &str) {
+/// Native run, then the Lintel run in an equal tree booted as `config`
+/// says; same stdout, both exit 0. Over a 9p root with `security_model=none`,
+/// the tree left in `./work` on the host is the native run's too.
+fn differential(name: &str, config: &RootConfig) {
     if skip_unless_root() {
         return;
     }
     let n = native(name);
     assert_native_ok(name, &n);
     let (root, _) = starting_tree(name);
-    let r = run_lintel_root(root.path(), "/prog", &["prog"], &[]);
-    assert_same_output(&format!("fs/{name} stdout"), &r.stdout, &n.stdout);
+    let r = run_lintel_root_with(root.path(), "/prog", &["prog"], &[], config);
+    let what = format!("fs/{name} ({})", config.describe());
+    assert_same_output(&format!("{what} stdout"), &r.stdout, &n.stdout);
     assert!(
         matches!(r.outcome, Outcome::Exited(0)),
-        "fs/{name} under Lintel: {:?}\n--- stderr ---\n{}",
+        "{what} under Lintel: {:?}\n--- stderr ---\n{}",
         r.outcome,
         String::from_utf8_lossy(&r.stderr)
     );
+    if config.fs == RootFs::NineP {
+        assert_interface(&what, &r.log, config.virtio);
+    }
+    if config.fs == RootFs::NineP && config.security_model == "none" {
+        let native_tree = describe_tree(&n.dir.path().join("work")).unwrap();
+        let lintel_tree = describe_tree(&root.path().join("work")).unwrap();
+        let diff = describe_difference(
+            "Lintel",
+            lintel_tree.as_bytes(),
+            "native",
+            native_tree.as_bytes(),
+        );
+        assert!(
+            diff.is_empty(),
+            "{what}: the tree left on the host differs:\n{diff}"
+        );
+    }
 }
 
-#[test]
-fn fs_basic() {
-    differential("basic");
+/// The kernel logs which interface it drives each virtio-9p device through
+/// (`virtio-9p at 00:02.0: tag 'root' (legacy, MSI-X)`): the legacy one for
+/// a legacy-only device, the modern one otherwise. Without such a line
+/// (the log format changed) nothing is checked.
+#[track_caller]
+fn assert_interface(what: &str, log: &[u8], virtio: VirtioMode) {
+    let log = String::from_utf8_lossy(log);
+    let want = match virtio {
+        VirtioMode::Legacy => "(legacy",
+        VirtioMode::Modern | VirtioMode::Transitional => "(modern",
+    };
+    for line in log.lines().filter(|l| l.contains("virtio-9p at ")) {
+        assert!(line.contains(want), "{what}: the kernel says {line:?}");
+    }
 }
 
-#[test]
-fn fs_dirs() {
-    differential("dirs");
+fn nine_p() -> RootConfig {
+    RootConfig::default()
 }
 
-#[test]
-fn fs_links() {
-    differential("links");
+fn initrd() -> RootConfig {
+    RootConfig::initrd()
 }
 
-#[test]
-fn fs_attrs() {
-    differential("attrs");
+fn modern() -> RootConfig {
+    RootConfig {
+        virtio: VirtioMode::Modern,
+        ..Default::default()
+    }
 }
 
-#[test]
-fn fs_fds() {
-    differential("fds");
+fn legacy() -> RootConfig {
+    RootConfig {
+        virtio: VirtioMode::Legacy,
+        ..Default::default()
+    }
 }
 
-#[test]
-fn fs_pipes() {
-    differential("pipes");
+fn q35() -> RootConfig {
+    RootConfig {
+        machine: Machine::Q35,
+        ..Default::default()
+    }
 }
 
-#[test]
-fn fs_mmap() {
-    differential("mmap");
+fn mapped_xattr() -> RootConfig {
+    RootConfig {
+        security_model: "mapped-xattr".to_owned(),
+        ..Default::default()
+    }
 }
 
-#[test]
-fn fs_big() {
-    differential("big");
+/// One `#[test]` per line: test name, program, configuration.
+macro_rules! fs_tests {
+    ($($test:ident: $name:literal over $config:ident;)*) => {
+        $(
+            #[test]
+            fn $test() {
+                differential($name, &$config());
+            }
+        )*
+    };
+}
+
+fs_tests! {
+    fs_basic: "basic" over nine_p;
+    fs_dirs: "dirs" over nine_p;
+    fs_links: "links" over nine_p;
+    fs_attrs: "attrs" over nine_p;
+    fs_fds: "fds" over nine_p;
+    fs_pipes: "pipes" over nine_p;
+    fs_mmap: "mmap" over nine_p;
+    fs_big: "big" over nine_p;
+
+    fs_basic_initrd: "basic" over initrd;
+    fs_dirs_initrd: "dirs" over initrd;
+    fs_links_initrd: "links" over initrd;
+    fs_attrs_initrd: "attrs" over initrd;
+    fs_fds_initrd: "fds" over initrd;
+    fs_pipes_initrd: "pipes" over initrd;
+    fs_mmap_initrd: "mmap" over initrd;
+    fs_big_initrd: "big" over initrd;
+
+    fs_basic_9p_modern: "basic" over modern;
+    fs_dirs_9p_modern: "dirs" over modern;
+    fs_basic_9p_legacy: "basic" over legacy;
+    fs_dirs_9p_legacy: "dirs" over legacy;
+    fs_basic_9p_q35: "basic" over q35;
+    fs_dirs_9p_q35: "dirs" over q35;
+    fs_basic_9p_mapped_xattr: "basic" over mapped_xattr;
+    fs_dirs_9p_mapped_xattr: "dirs" over mapped_xattr;
 }
 
 const PROGRAMS: &[&str] = &[
@@ -162,8 +242,8 @@ fn fs_programs_are_deterministic_natively() {
 }
 
 /// What `fs/links` says it leaves in ./work (its last section), checked on
-/// the host after the native run. The same check of a Lintel run needs a
-/// root shared back to the host (virtio-9p), which is not there yet.
+/// the host after the native run (`fs_links` checks that Lintel over a 9p
+/// root leaves the same tree).
 #[test]
 fn fs_links_leaves_its_tree_on_the_host() {
     if skip_unless_root() {

@@ -77,7 +77,10 @@ impl Dentry {
             covered: AtomicU32::new(0),
         });
         let mut ch = self.children.lock();
-        ch.retain(|_, w| w.strong_count() > 0);
+        // Prune dead names now and then, not on every insert (that was quadratic).
+        if ch.len() >= 64 && ch.len().is_power_of_two() {
+            ch.retain(|_, w| w.strong_count() > 0);
+        }
         ch.insert(name.to_vec(), Arc::downgrade(&d));
         d
     }
@@ -108,17 +111,27 @@ impl Dentry {
         }
     }
 
-    /// Whether something is mounted here.
+    /// Whether something is mounted here or below: such a dentry (and the
+    /// path to it) is reused even where names are not cached, so the mount
+    /// stays reachable.
     pub fn is_covered(&self) -> bool {
         self.covered.load(Ordering::Acquire) != 0
     }
 
-    /// Counts a mount on (`true`) or off this dentry (MountTable).
+    /// Counts a mount on (`true`) or off this dentry and its ancestors (MountTable).
     pub(crate) fn cover(&self, on: bool) {
-        if on {
-            self.covered.fetch_add(1, Ordering::AcqRel);
-        } else {
-            let _ = self.covered.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+        let bump = |d: &Dentry| {
+            if on {
+                d.covered.fetch_add(1, Ordering::AcqRel);
+            } else {
+                let _ = d.covered.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+            }
+        };
+        bump(self);
+        let mut cur = self.parent();
+        while let Some(d) = cur {
+            bump(&d);
+            cur = d.parent();
         }
     }
 

@@ -108,8 +108,9 @@ impl Resolver<'_> {
         }
         let reuse = dir.mnt.fs.cache_names();
         let d = match dir.dentry.cached_child(name) {
-            // A mount point stays the same dentry whatever the cache policy.
-            Some(d) if reuse || self.mounts.is_mountpoint(&Path { mnt: dir.mnt.clone(), dentry: d.clone() }) => d,
+            // A mount point, and the path to one, stays the same dentry
+            // whatever the cache policy.
+            Some(d) if reuse || d.is_covered() => d,
             _ => dir.dentry.child(name, false)?,
         };
         let mut p = Path { mnt: dir.mnt.clone(), dentry: d };
