@@ -55,17 +55,26 @@ impl Dentry {
         self.link.lock().deleted
     }
 
-    /// The child dentry for `name`: the live one if any (always when
-    /// `reuse`), else a fresh lookup in the file system.
+    /// The child dentry for `name`. With `reuse` (names are cached), or for
+    /// a mount point, the live one if any. Otherwise the file system looks
+    /// the name up afresh, and the live dentry is kept only while the name
+    /// still leads to the same object (`Vnode::same_object`): then every
+    /// holder of the name shares one dentry, and an unlink, rmdir or rename
+    /// through any path reaches them all (getcwd of a removed working
+    /// directory is ENOENT). A name that now leads elsewhere gets a new
+    /// dentry; the old one stays with its holders.
     pub fn child(self: &Arc<Self>, name: &[u8], reuse: bool) -> VfsResult<Arc<Dentry>> {
-        let live = self.children.lock().get(name).and_then(Weak::upgrade);
-        if let Some(d) = live {
+        let live = self.cached_child(name);
+        if let Some(d) = &live {
             if reuse || d.is_covered() {
-                return Ok(d);
+                return Ok(d.clone());
             }
         }
         let vnode = self.vnode.lookup(name)?;
-        Ok(self.attach(name, vnode))
+        match live {
+            Some(d) if d.vnode.same_object(&*vnode) => Ok(d),
+            _ => Ok(self.attach(name, vnode)),
+        }
     }
 
     /// Records a child that was just created or looked up.
@@ -154,4 +163,110 @@ pub fn check_name(name: &[u8]) -> VfsResult<()> {
         return Err(Errno::ENAMETOOLONG);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{Attr, StatFs, Timespec};
+    use crate::vnode::Vnode;
+    use core::any::Any;
+
+    /// A directory whose every lookup builds a new vnode, as 9p's does; an
+    /// object is its number, and `names` says which name leads to which.
+    struct Dir {
+        names: Mutex<BTreeMap<Vec<u8>, u64>>,
+        lookups: AtomicU32,
+    }
+
+    struct Obj(u64);
+
+    fn attr(ino: u64) -> Attr {
+        let t = Timespec::default();
+        Attr { ino, mode: 0o100644, nlink: 1, uid: 0, gid: 0, rdev: 0, size: 0, blksize: 512, blocks: 0, atime: t, mtime: t, ctime: t }
+    }
+
+    impl Vnode for Dir {
+        fn getattr(&self) -> VfsResult<Attr> {
+            Ok(Attr { mode: 0o040755, ..attr(1) })
+        }
+        fn lookup(&self, name: &[u8]) -> VfsResult<VnodeRef> {
+            self.lookups.fetch_add(1, Ordering::Relaxed);
+            let id = *self.names.lock().get(name).ok_or(Errno::ENOENT)?;
+            Ok(Arc::new(Obj(id)))
+        }
+        fn statfs(&self) -> VfsResult<StatFs> {
+            Ok(StatFs::default())
+        }
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    }
+
+    impl Vnode for Obj {
+        fn getattr(&self) -> VfsResult<Attr> {
+            Ok(attr(self.0))
+        }
+        fn statfs(&self) -> VfsResult<StatFs> {
+            Ok(StatFs::default())
+        }
+        fn same_object(&self, other: &dyn Vnode) -> bool {
+            other.as_any().downcast_ref::<Obj>().is_some_and(|o| o.0 == self.0)
+        }
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    }
+
+    fn dir(names: &[(&str, u64)]) -> (Arc<Dir>, Arc<Dentry>) {
+        let d = Arc::new(Dir {
+            names: Mutex::new(names.iter().map(|(n, i)| (n.as_bytes().to_vec(), *i)).collect()),
+            lookups: AtomicU32::new(0),
+        });
+        (d.clone(), Dentry::new_root(d))
+    }
+
+    #[test]
+    fn uncached_lookups_of_the_same_object_share_the_live_dentry() {
+        let (fs, root) = dir(&[("a", 10), ("b", 20)]);
+        let held = root.child(b"a", false).unwrap();
+        let again = root.child(b"a", false).unwrap();
+        assert!(Arc::ptr_eq(&held, &again), "same object, same dentry");
+        assert_eq!(fs.lookups.load(Ordering::Relaxed), 2, "looked up each time all the same");
+        // Removal through either reaches every holder (getcwd: ENOENT).
+        root.detach(b"a");
+        assert!(held.is_deleted());
+        // The name made again is a new object: a new dentry.
+        fs.names.lock().insert(b"a".to_vec(), 12);
+        let new = root.child(b"a", false).unwrap();
+        assert!(!Arc::ptr_eq(&new, &held) && !new.is_deleted());
+    }
+
+    #[test]
+    fn a_name_that_leads_elsewhere_gets_a_new_dentry() {
+        let (fs, root) = dir(&[("a", 10)]);
+        let held = root.child(b"a", false).unwrap();
+        fs.names.lock().insert(b"a".to_vec(), 11);
+        let now = root.child(b"a", false).unwrap();
+        assert!(!Arc::ptr_eq(&held, &now));
+        assert!(!held.is_deleted(), "not removed by us: it keeps its object");
+        assert_eq!(now.vnode().getattr().unwrap().ino, 11);
+        assert!(Arc::ptr_eq(&root.cached_child(b"a").unwrap(), &now));
+        // Gone on the file system: ENOENT, whatever is held.
+        fs.names.lock().clear();
+        assert_eq!(root.child(b"a", false).err(), Some(Errno::ENOENT));
+        // Where names are cached the live dentry is taken as it is.
+        let n = fs.lookups.load(Ordering::Relaxed);
+        assert!(Arc::ptr_eq(&root.child(b"a", true).unwrap(), &now));
+        assert_eq!(fs.lookups.load(Ordering::Relaxed), n);
+    }
+
+    #[test]
+    fn by_default_only_the_same_vnode_is_the_same_object() {
+        let a: VnodeRef = Arc::new(Obj(1));
+        let (d, _) = dir(&[]);
+        let d: VnodeRef = d;
+        assert!(d.same_object(&*d.clone()));
+        assert!(!d.same_object(&*a));
+    }
 }

@@ -106,13 +106,10 @@ impl Resolver<'_> {
             b".." => return Ok(self.dotdot(dir)),
             _ => {}
         }
-        let reuse = dir.mnt.fs.cache_names();
-        let d = match dir.dentry.cached_child(name) {
-            // A mount point, and the path to one, stays the same dentry
-            // whatever the cache policy.
-            Some(d) if reuse || d.is_covered() => d,
-            _ => dir.dentry.child(name, false)?,
-        };
+        // A mount point, and the path to one, stays the same dentry
+        // whatever the cache policy; so does any live name that still leads
+        // to the same object (Dentry::child).
+        let d = dir.dentry.child(name, dir.mnt.fs.cache_names())?;
         let mut p = Path { mnt: dir.mnt.clone(), dentry: d };
         while let Some(m) = self.mounts.mounted_on(&p) {
             p = Path { dentry: m.root.clone(), mnt: m };

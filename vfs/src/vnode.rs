@@ -66,6 +66,17 @@ pub trait Vnode: Send + Sync {
 
     fn statfs(&self) -> VfsResult<StatFs>;
 
+    /// Whether `other`, which a later lookup of the same name returned, is
+    /// this very object. Where names are not cached (`FileSystem::cache_names`)
+    /// the VFS then keeps the live dentry for the name, so whatever holds it
+    /// (a working directory, an open file) sees what later happens to the
+    /// name, as rmdir of the working directory. The default knows only the
+    /// same vnode; a file system whose lookups build a new vnode each time
+    /// (9p) compares its own identity (the qid).
+    fn same_object(&self, other: &dyn Vnode) -> bool {
+        core::ptr::addr_eq(self as *const Self, other as *const dyn Vnode)
+    }
+
     /// For file systems that need their own type back (rename, link).
     fn as_any(&self) -> &dyn Any;
 }

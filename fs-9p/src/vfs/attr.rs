@@ -127,17 +127,19 @@ pub fn to_statfs(s: &P9StatFs) -> StatFs {
     }
 }
 
-/// A readdir entry's type from its `d_type`, or from the qid for DT_UNKNOWN.
-pub fn dirent_kind(d_type: u8, qid: &Qid) -> FileType {
+/// A readdir entry's type from its `d_type`, or for DT_UNKNOWN from the
+/// qid if that tells (a directory or a symlink); None if neither does (the
+/// handle then asks the server).
+pub fn dirent_kind(d_type: u8, qid: &Qid) -> Option<FileType> {
     match d_type {
-        1 => FileType::Fifo,
-        2 => FileType::CharDevice,
-        4 => FileType::Directory,
-        6 => FileType::BlockDevice,
-        8 => FileType::Regular,
-        10 => FileType::Symlink,
-        12 => FileType::Socket,
-        _ => qid_guess(qid),
+        1 => Some(FileType::Fifo),
+        2 => Some(FileType::CharDevice),
+        4 => Some(FileType::Directory),
+        6 => Some(FileType::BlockDevice),
+        8 => Some(FileType::Regular),
+        10 => Some(FileType::Symlink),
+        12 => Some(FileType::Socket),
+        _ => qid_kind(qid),
     }
 }
 

@@ -2,9 +2,10 @@
 //! (clunked when the last reference drops). Reads and writes use the
 //! caller's buffer directly; the client splits them to fit msize.
 
-use super::attr::{self, dirent_kind};
+use super::attr::{self, dirent_kind, qid_kind};
 use super::vnode::NineVnode;
 use super::Shared;
+use crate::codec::getattr_mask;
 use crate::fid::Fid;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -17,6 +18,10 @@ const READDIR_CHUNK: u32 = 32 * 1024;
 pub struct NineHandle {
     fs: Arc<Shared>,
     fid: Arc<Fid>,
+    /// A directory's walked (not opened) fid, shared with its vnode, to
+    /// walk to entries whose type the server did not tell; None for the
+    /// root (the client's own fid) and for files.
+    walked: Option<Arc<Fid>>,
     /// The file's qid path, to invalidate its cached attributes.
     key: u64,
     kind: FileType,
@@ -62,9 +67,14 @@ pub(super) fn open(v: &NineVnode, flags: OpenFlags) -> VfsResult<Arc<dyn Handle>
     };
     let fid = Arc::new(fid);
     v.add_opened(&fid, flags.writable());
+    let walked = match kind {
+        FileType::Directory => v.shared_fid(),
+        _ => None,
+    };
     Ok(Arc::new(NineHandle {
         fs: v.fs.clone(),
         fid,
+        walked,
         key: v.key(),
         kind,
         flags,
@@ -86,12 +96,40 @@ impl NineHandle {
         }
     }
 
+    /// The type of the entry `name`, which the server sent as DT_UNKNOWN
+    /// with a plain qid (QEMU does for every entry under
+    /// security_model=mapped-xattr or mapped-file, where the host's type is
+    /// not the file's): a walk, whose qid tells directories and symlinks,
+    /// then a Tgetattr for the rest. An entry gone meanwhile is shown as a
+    /// regular file, as is anything the server will not say.
+    fn kind_of(&self, name: &[u8]) -> FileType {
+        let c = &self.fs.client;
+        let dir = self.walked.as_deref().unwrap_or(c.root());
+        let Ok((fid, qids)) = c.walk(dir, &[name]) else {
+            return FileType::Regular;
+        };
+        let Some(qid) = qids.first() else {
+            return FileType::Regular;
+        };
+        if let Some(k) = qid_kind(qid) {
+            return k;
+        }
+        let mode = match self.fs.cache.get(qid.path) {
+            Some(a) => Some(a.mode),
+            None => c.getattr(&fid, getattr_mask::MODE).ok().map(|st| st.mode),
+        };
+        mode.and_then(FileType::from_mode)
+            .unwrap_or(FileType::Regular)
+    }
+
     /// Reads the batch at `from` into `b`. Entries whose names no program
     /// could use (empty, "/" or NUL inside) are skipped.
     fn fetch(&self, b: &mut DirBatch, from: u64) -> VfsResult<()> {
         let mut at = from;
         loop {
             let mut entries = Vec::new();
+            // Entries of unknown type, by index, looked up after the reply.
+            let mut unknown = Vec::new();
             let mut last = at;
             let n = self
                 .fs
@@ -99,7 +137,14 @@ impl NineHandle {
                 .readdir_with(&self.fid, at, READDIR_CHUNK, |e| {
                     last = e.offset;
                     if !e.name.is_empty() && !e.name.contains(&b'/') && !e.name.contains(&0) {
-                        let kind = dirent_kind(e.ty, &e.qid);
+                        let kind = match dirent_kind(e.ty, &e.qid) {
+                            Some(k) => k,
+                            None if e.name == b"." || e.name == b".." => FileType::Directory,
+                            None => {
+                                unknown.push(entries.len());
+                                FileType::Regular
+                            }
+                        };
                         entries.push(DirEntry {
                             ino: e.qid.path,
                             kind,
@@ -108,6 +153,12 @@ impl NineHandle {
                         });
                     }
                 })?;
+            for i in unknown {
+                if let Some(e) = entries.get(i) {
+                    let kind = self.kind_of(&e.name);
+                    entries[i].kind = kind;
+                }
+            }
             if n == 0 || !entries.is_empty() {
                 *b = DirBatch {
                     from,

@@ -11,12 +11,20 @@
 //!   cache=loose: attributes are kept per file until our own changes
 //!   invalidate them, and the VFS keeps the names it found.
 //! - ".." never reaches the server: the VFS resolves it from its dentries.
+//! - Every lookup builds a new vnode; `Vnode::same_object` compares qids,
+//!   so the VFS keeps one live dentry per name and object even where it
+//!   does not cache names.
+//! - renameat2's RENAME_NOREPLACE and RENAME_EXCHANGE, which 9P2000.L
+//!   lacks, are built from walks and renames (not atomic; `namespace.rs`).
+//! - A directory we removed still answers getattr through the vnodes that
+//!   hold it, from its last attributes with nlink 0 (`removed.rs`).
 
 mod attr;
 mod cache;
 mod handle;
 mod namespace;
 mod options;
+mod removed;
 mod vnode;
 
 pub use handle::NineHandle;
@@ -27,12 +35,15 @@ use crate::client::Client;
 use alloc::sync::Arc;
 use cache::AttrCache;
 use lintel_vfs::{FileSystem, VnodeRef};
+use removed::Removed;
 
 /// What every vnode and handle of one mount shares.
 pub(crate) struct Shared {
     pub client: Client,
     pub opts: MountOptions,
     pub cache: AttrCache,
+    /// Directories we removed, for the vnodes that still hold them.
+    pub removed: Removed,
 }
 
 /// One mounted 9p tree (the client's attached root and everything below).
@@ -50,6 +61,7 @@ impl NinePFs {
             client,
             opts,
             cache,
+            removed: Removed::new(),
         });
         let root = NineVnode::root(&shared);
         Arc::new(NinePFs { shared, root })

@@ -5,7 +5,7 @@ use super::attr::{self, check_name, qid_kind};
 use super::{handle, Shared};
 use crate::codec::getattr_mask;
 use crate::fid::Fid;
-use crate::qid::Qid;
+use crate::qid::{qid_type, Qid};
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::any::Any;
@@ -16,8 +16,9 @@ use spin::Mutex;
 
 pub struct NineVnode {
     pub(super) fs: Arc<Shared>,
-    /// None for the root, which uses the client's attached fid.
-    fid: Option<Fid>,
+    /// None for the root, which uses the client's attached fid. Shared
+    /// with the handles of a directory, which walk from it (readdir types).
+    fid: Option<Arc<Fid>>,
     pub(super) qid: Qid,
     /// The type once known: from the qid, creation, or a Tgetattr.
     kind: Mutex<Option<FileType>>,
@@ -43,12 +44,12 @@ impl NineVnode {
         qid: Qid,
         kind: Option<FileType>,
     ) -> Arc<NineVnode> {
-        Self::build(fs, Some(fid), qid, kind)
+        Self::build(fs, Some(Arc::new(fid)), qid, kind)
     }
 
     fn build(
         fs: &Arc<Shared>,
-        fid: Option<Fid>,
+        fid: Option<Arc<Fid>>,
         qid: Qid,
         kind: Option<FileType>,
     ) -> Arc<NineVnode> {
@@ -63,7 +64,12 @@ impl NineVnode {
     }
 
     pub(super) fn fid(&self) -> &Fid {
-        self.fid.as_ref().unwrap_or(self.fs.client.root())
+        self.fid.as_deref().unwrap_or(self.fs.client.root())
+    }
+
+    /// The walked fid to share (None: the client's root fid).
+    pub(super) fn shared_fid(&self) -> Option<Arc<Fid>> {
+        self.fid.clone()
     }
 
     /// The cache key: the server's inode number.
@@ -119,7 +125,15 @@ impl NineVnode {
         let ticket = self.fs.cache.ticket();
         let open = self.open_fid(false);
         let fid = open.as_deref().unwrap_or(self.fid());
-        let st = self.fs.client.getattr(fid, getattr_mask::BASIC)?;
+        let st = match self.fs.client.getattr(fid, getattr_mask::BASIC) {
+            Ok(st) => st,
+            // Gone from the server, and removed by us: what it last was,
+            // as Linux answers from a dead inode (removed.rs).
+            Err(Errno::ENOENT) => {
+                return self.fs.removed.get(self.key()).ok_or(Errno::ENOENT);
+            }
+            Err(e) => return Err(e),
+        };
         let a = attr::from_stat(&st, &self.qid);
         let mut kind = self.kind.lock();
         if kind.is_none() {
@@ -215,6 +229,17 @@ impl Vnode for NineVnode {
 
     fn statfs(&self) -> VfsResult<StatFs> {
         Ok(attr::to_statfs(&self.fs.client.statfs(self.fid())?))
+    }
+
+    /// The same file on the server: the same qid path and kind. (The
+    /// version changes with the contents, so it is not compared.)
+    fn same_object(&self, other: &dyn Vnode) -> bool {
+        const KIND: u8 = qid_type::DIR | qid_type::SYMLINK;
+        other.as_any().downcast_ref::<NineVnode>().is_some_and(|o| {
+            Arc::ptr_eq(&o.fs, &self.fs)
+                && o.qid.path == self.qid.path
+                && o.qid.ty & KIND == self.qid.ty & KIND
+        })
     }
 
     fn as_any(&self) -> &dyn Any {

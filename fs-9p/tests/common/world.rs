@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::diod::Diod;
-use lintel_fs_9p::{MountOptions, NinePFs};
+use lintel_fs_9p::{Client, MountOptions, NinePFs};
 use lintel_vfs::{
     Attr, DirEntry, Errno, FileType, Follow, Handle, MountFlags, MountTable, OpenFlags, Path,
     Resolver, SetAttr, VfsResult,
@@ -22,7 +22,13 @@ pub struct World {
 
 pub fn world(data: &str) -> World {
     let d = Diod::start();
-    let fs = NinePFs::new(d.connect(), MountOptions::parse(data.as_bytes()).unwrap());
+    let client = d.connect();
+    world_over(d, client, data)
+}
+
+/// A world over `client`, a connection to `d` made some other way.
+pub fn world_over(d: Diod, client: Client, data: &str) -> World {
+    let fs = NinePFs::new(client, MountOptions::parse(data.as_bytes()).unwrap());
     let mounts = MountTable::new();
     let root = mounts.mount_root(fs.clone(), b"export", data.as_bytes(), MountFlags::empty());
     World {
