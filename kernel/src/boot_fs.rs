@@ -97,7 +97,9 @@ pub fn build(cfg: &BootConfig, initrd: Option<&[u8]>) -> Result<(Arc<Vfs>, Path)
     let mut vfs = Vfs::default();
     vfs.registry.register("tmpfs", make_tmpfs);
     vfs.registry.register("9p", crate::nine_p_fs::factory);
+    vfs.registry.register("virtiofs", crate::virtiofs_fs::factory);
     crate::nine_p_fs::probe(cfg.virtio_legacy);
+    crate::virtiofs_fs::probe();
     let spec = cfg.root.clone().unwrap_or_else(|| b"initrd".to_vec());
     let parts: Vec<&[u8]> = spec.splitn(2, |&c| c == b':').collect();
     let root = match parts[..] {
@@ -114,7 +116,11 @@ pub fn build(cfg: &BootConfig, initrd: Option<&[u8]>) -> Result<(Arc<Vfs>, Path)
             let fs = crate::nine_p_fs::mount(tag, &cfg.rootflags).map_err(|e| format!("root=9p:{}: {}", name(tag), errno(e)))?;
             vfs.mounts.mount_root(fs, tag, &cfg.rootflags, MountFlags::empty())
         }
-        _ => return Err(format!("root={}: unknown root (initrd, 9p:TAG)", name(&spec))),
+        [b"virtiofs", tag] => {
+            let fs = crate::virtiofs_fs::mount(tag, &cfg.rootflags).map_err(|e| format!("root=virtiofs:{}: {}", name(tag), errno(e)))?;
+            vfs.mounts.mount_root(fs, tag, &cfg.rootflags, MountFlags::empty())
+        }
+        _ => return Err(format!("root={}: unknown root (initrd, 9p:TAG, virtiofs:TAG)", name(&spec))),
     };
     for m in &cfg.mounts {
         let f: Vec<&[u8]> = m.splitn(4, |&c| c == b':').collect();

@@ -20,6 +20,7 @@ mod random;
 mod task;
 mod time;
 mod virtio;
+mod virtiofs_fs;
 
 use alloc::vec::Vec;
 use mem::frame::Region;

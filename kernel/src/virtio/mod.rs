@@ -2,6 +2,7 @@
 //! for `virtio_drivers`' queues, interrupts, and the device drivers.
 
 pub mod channel;
+pub mod fs;
 pub mod hal;
 pub mod irq;
 mod mmio_reg;
@@ -29,6 +30,28 @@ pub fn probe_9p(prefer_legacy: bool) -> Vec<Arc<nine_p::Virtio9p>> {
                 alloc::string::String::from_utf8_lossy(&dev.tag),
                 if dev.legacy { "legacy" } else { "modern" },
                 if d.cap(0x11).is_some() { ", MSI-X" } else { "" }
+            );
+            out.push(Arc::new(dev));
+        }
+    }
+    out
+}
+
+/// The virtio-fs devices found at boot, by tag.
+pub fn probe_fs() -> Vec<Arc<fs::VirtioFs>> {
+    let mut out = Vec::new();
+    for d in crate::pci::enumerate() {
+        if transport::virtio_id(&d) != Some(fs::VIRTIO_ID_FS) {
+            continue;
+        }
+        let Some(t) = transport::PciTransport::new(&d, false) else { continue };
+        if let Some(dev) = fs::VirtioFs::new(t) {
+            log::info!(
+                "virtio-fs at {:02x}:{:02x}.{}: tag '{}'",
+                d.cfg.bus,
+                d.cfg.dev,
+                d.cfg.func,
+                alloc::string::String::from_utf8_lossy(&dev.tag)
             );
             out.push(Arc::new(dev));
         }
