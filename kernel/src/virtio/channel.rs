@@ -45,21 +45,27 @@ impl Channel {
     /// may be empty, e.g. FUSE FORGET: the buffers are still the caller's
     /// until the device returns them); the device's count of written bytes.
     pub fn call(&self, readable: &[&[u8]], writable: &mut [&mut [u8]]) -> Result<usize, ChannelError> {
-        // One request at a time per queue: with a single thread nothing else
-        // could be waiting; concurrent requests come with the scheduler.
-        let mut q = self.queue.lock();
         // One lifetime for all parts, as the queue's API wants.
         let req: Vec<&[u8]> = readable.iter().map(|s| &**s).collect();
         let mut rep: Vec<&mut [u8]> = writable.iter_mut().map(|s| &mut **s).collect();
-        // SAFETY: the buffers outlive the request: we wait below for the
-        // device to hand them back before returning.
-        let token = unsafe { q.add(&req, &mut rep) }.map_err(|_| ChannelError::TooLarge)?;
-        if q.should_notify() {
-            self.transport.lock().notify(self.index);
-        }
-        super::irq::wait(self.msix, &mut || q.peek_used() == Some(token));
+        let token = {
+            let mut q = self.queue.lock();
+            // SAFETY: the buffers outlive the request: this function waits
+            // below until the device has handed them back.
+            let token = unsafe { q.add(&req, &mut rep) }.map_err(|_| ChannelError::TooLarge)?;
+            if q.should_notify() {
+                self.transport.lock().notify(self.index);
+            }
+            token
+        };
+        // The queue is free while we wait: other requests may be added and
+        // completed. The used ring returns chains in order, so a request is
+        // popped by its own caller once it is at the head.
+        super::irq::wait(self.msix, &mut || self.queue.lock().peek_used() == Some(token));
+        let mut q = self.queue.lock();
         // SAFETY: the same buffers that `add` was given, for its token.
         let len = unsafe { q.pop_used(token, &req, &mut rep) }.map_err(|_| ChannelError::Device)?;
+        drop(q);
         if !self.msix {
             let _ = self.transport.lock().ack_interrupt();
         }
