@@ -47,6 +47,14 @@ extern "C" fn trap_handler(f: &mut TrapFrame) {
         crate::virtio::irq::handle();
         return;
     }
+    if v == crate::virtio::irq::INTX_VECTOR as u64 {
+        crate::virtio::irq::handle_intx();
+        return;
+    }
+    if v == crate::virtio::irq::TICK_VECTOR as u64 {
+        crate::virtio::irq::handle_tick();
+        return;
+    }
     if v == 0xff {
         return; // the local APIC's spurious vector: no EOI
     }

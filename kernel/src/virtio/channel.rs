@@ -24,6 +24,8 @@ pub struct Channel {
     queue: Mutex<VirtQueue<KernelHal, QUEUE_SIZE>>,
     transport: Arc<Mutex<PciTransport>>,
     msix: bool,
+    /// Completions interrupt (MSI-X or INTx): waits sleep instead of polling.
+    irq: bool,
 }
 
 impl Channel {
@@ -37,8 +39,9 @@ impl Channel {
             }
         };
         let msix = t.msix_enabled();
+        let irq = t.interrupts();
         drop(t);
-        Some(Channel { index, queue: Mutex::new(queue), transport: transport.clone(), msix })
+        Some(Channel { index, queue: Mutex::new(queue), transport: transport.clone(), msix, irq })
     }
 
     /// Sends `readable` and waits for the device to fill `writable` (which
@@ -61,7 +64,7 @@ impl Channel {
         // The queue is free while we wait: other requests may be added and
         // completed. The used ring returns chains in order, so a request is
         // popped by its own caller once it is at the head.
-        super::irq::wait(self.msix, &mut || self.queue.lock().peek_used() == Some(token));
+        super::irq::wait(self.irq, &mut || self.queue.lock().peek_used() == Some(token));
         let mut q = self.queue.lock();
         // SAFETY: the same buffers that `add` was given, for its token.
         let len = unsafe { q.pop_used(token, &req, &mut rep) }.map_err(|_| ChannelError::Device)?;

@@ -9,6 +9,20 @@ use x86_64::registers::model_specific::Msr;
 /// Vectors 0x30.. are devices; one is enough while every device shares
 /// the wake-up (each waiter re-checks its own queue).
 pub const VIRTIO_VECTOR: u8 = 0x30;
+/// Legacy INTx lines, routed through the I/O APIC (level-triggered).
+pub const INTX_VECTOR: u8 = 0x31;
+/// The local APIC timer: a backstop tick while waiting on INTx.
+pub const TICK_VECTOR: u8 = 0x32;
+const IOAPIC_BASE: u64 = 0xfec0_0000;
+
+/// A device's ISR register: reading it acknowledges (lowers) its INTx line.
+#[derive(Clone, Copy)]
+pub enum Isr {
+    Port(u16),
+    Mmio(super::mmio_reg::Regs),
+}
+
+static INTX_DEVICES: spin::Mutex<alloc::vec::Vec<Isr>> = spin::Mutex::new(alloc::vec::Vec::new());
 const SPURIOUS_VECTOR: u8 = 0xff;
 const APIC_BASE_MSR: u32 = 0x1b;
 
@@ -68,14 +82,74 @@ pub fn handle() {
     eoi();
 }
 
+/// Called for INTX_VECTOR: reading each INTx device's ISR lowers its line
+/// (a level-triggered interrupt would otherwise fire again at once).
+pub fn handle_intx() {
+    static FIRST: AtomicBool = AtomicBool::new(true);
+    if FIRST.swap(false, Ordering::Relaxed) {
+        log::info!("virtio: first INTx interrupt");
+    }
+    for isr in INTX_DEVICES.lock().iter() {
+        match isr {
+            Isr::Port(p) => {
+                crate::arch::port::inb(*p);
+            }
+            Isr::Mmio(r) => {
+                r.read8(0);
+            }
+        }
+    }
+    IRQS.fetch_add(1, Ordering::Release);
+    eoi();
+}
+
+/// Called for TICK_VECTOR.
+pub fn handle_tick() {
+    eoi();
+}
+
+/// Routes the device's INTx line (its PCI interrupt line, as the firmware
+/// set it) to INTX_VECTOR through the I/O APIC.
+pub fn enable_intx(d: &PciDevice, isr: Isr) -> bool {
+    if !READY.load(Ordering::Relaxed) {
+        return false;
+    }
+    let line = d.cfg.read8(0x3c);
+    if line == 0 || line >= 24 {
+        return false;
+    }
+    let Some(v) = mmio::map(IOAPIC_BASE, 0x20) else { return false };
+    let io = super::mmio_reg::Regs::new(v, 0x20);
+    let reg = 0x10 + 2 * line as u32;
+    io.write32(0, reg + 1);
+    io.write32(0x10, 0); // destination: APIC 0
+    io.write32(0, reg);
+    io.write32(0x10, INTX_VECTOR as u32 | 1 << 15); // level-triggered, active high, unmasked
+    INTX_DEVICES.lock().push(isr);
+    start_tick();
+    log::info!("virtio: no MSI-X; INTx on I/O APIC pin {line}");
+    true
+}
+
+/// A periodic local-APIC timer, so a wait on INTx wakes up even if the
+/// routing guess is wrong (machines whose firmware tables we do not read).
+fn start_tick() {
+    if let Some(v) = lapic() {
+        let r = super::mmio_reg::Regs::new(v, 4096);
+        r.write32(0x3e0, 0x3); // divide by 16
+        r.write32(0x320, TICK_VECTOR as u32 | 1 << 17); // periodic
+        r.write32(0x380, 200_000);
+    }
+}
+
 /// Sleeps until `done()` holds, waking on device interrupts; without
 /// interrupts (no MSI-X) it polls.
-pub fn wait(msix: bool, done: &mut dyn FnMut() -> bool) {
+pub fn wait(irq: bool, done: &mut dyn FnMut() -> bool) {
     loop {
         if done() {
             return;
         }
-        if msix {
+        if irq {
             let seen = IRQS.load(Ordering::Acquire);
             // Re-check with interrupts off, then sleep with sti;hlt (atomic).
             x86_64::instructions::interrupts::disable();

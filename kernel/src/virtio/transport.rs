@@ -24,6 +24,8 @@ pub struct PciTransport {
     device_id: u32,
     /// MSI-X is on: queues get vector table entry 0.
     msix: bool,
+    /// Else the legacy INTx line is routed to us.
+    intx: bool,
 }
 
 /// The virtio device id (9 = 9p, 26 = fs) of a PCI function, if it is virtio.
@@ -120,16 +122,28 @@ impl PciTransport {
             (_, _, _, Some(port)) => Kind::Legacy { port },
             _ => return None,
         };
-        let mut t = PciTransport { kind, device_id, msix: false };
+        let mut t = PciTransport { kind, device_id, msix: false, intx: false };
         t.msix = super::irq::enable_msix(d);
-        if !t.msix && d.cap(CAP_MSIX).is_some() {
-            log::warn!("virtio: MSI-X setup failed; polling");
+        if !t.msix {
+            let isr = match &t.kind {
+                Kind::Modern { isr, .. } => super::irq::Isr::Mmio(*isr),
+                Kind::Legacy { port } => super::irq::Isr::Port(port + L_ISR),
+            };
+            t.intx = super::irq::enable_intx(d, isr);
+            if !t.intx {
+                log::warn!("virtio: no MSI-X and no INTx line; polling");
+            }
         }
         Some(t)
     }
 
     pub fn msix_enabled(&self) -> bool {
         self.msix
+    }
+
+    /// Completions raise an interrupt (MSI-X or INTx), so waiting can sleep.
+    pub fn interrupts(&self) -> bool {
+        self.msix || self.intx
     }
 
     pub fn is_legacy(&self) -> bool {
