@@ -28,7 +28,8 @@ pub mod vfs;
 mod tests;
 
 pub use client::{
-    ClientStats, Client, ClientConfig, Entry, InitInfo, Node, OpenFile, PlusEntry, Timeout, REQUESTED_FLAGS,
+    Client, ClientConfig, ClientStats, Entry, InitInfo, Node, OpenFile, PlusEntry, Timeout,
+    REQUESTED_FLAGS,
 };
 pub use errno::Errno;
 pub use transport::{Transport, TransportError};

@@ -25,7 +25,11 @@ pub trait Transport: Send + Sync {
     /// writable part exactly the 16-byte out header, and hands a caller's
     /// buffer over as its own part (WRITE's data, READ's destination), so
     /// no copy is needed. Many calls may be in flight at once.
-    fn request(&self, readable: &[&[u8]], writable: &mut [&mut [u8]]) -> Result<usize, TransportError>;
+    fn request(
+        &self,
+        readable: &[&[u8]],
+        writable: &mut [&mut [u8]],
+    ) -> Result<usize, TransportError>;
 
     /// A request that gets no reply (FORGET, BATCH_FORGET, INTERRUPT) on
     /// the hiprio queue. It may return once the device has the buffer.

@@ -55,7 +55,12 @@ pub(crate) fn valid_attr(a: &FuseAttr) -> bool {
 /// then the entry is checked; a bad one is EIO, and dropping its node
 /// forgets the lookup (as Linux does). `expect` is the `S_IFMT` type the
 /// operation made; the root may only come back from LOOKUP, with generation 0.
-pub(crate) fn accept(session: &Arc<Session>, e: &EntryOut, expect: Option<u32>, root_ok: bool) -> Result<Entry, Errno> {
+pub(crate) fn accept(
+    session: &Arc<Session>,
+    e: &EntryOut,
+    expect: Option<u32>,
+    root_ok: bool,
+) -> Result<Entry, Errno> {
     if e.nodeid == 0 {
         return Err(Errno::EIO);
     }
@@ -63,7 +68,12 @@ pub(crate) fn accept(session: &Arc<Session>, e: &EntryOut, expect: Option<u32>, 
 }
 
 /// [`accept`] for a node already counted.
-pub(crate) fn check(node: Node, e: &EntryOut, expect: Option<u32>, root_ok: bool) -> Result<Entry, Errno> {
+pub(crate) fn check(
+    node: Node,
+    e: &EntryOut,
+    expect: Option<u32>,
+    root_ok: bool,
+) -> Result<Entry, Errno> {
     let root_bad = e.nodeid == ROOT_ID && (!root_ok || e.generation != 0);
     let type_bad = expect.is_some_and(|t| e.attr.mode & S_IFMT != t);
     if root_bad || type_bad || !valid_attr(&e.attr) {
@@ -73,7 +83,13 @@ pub(crate) fn check(node: Node, e: &EntryOut, expect: Option<u32>, root_ok: bool
         node,
         generation: e.generation,
         attr: e.attr,
-        entry_valid: Timeout { sec: e.entry_valid, nsec: e.entry_valid_nsec },
-        attr_valid: Timeout { sec: e.attr_valid, nsec: e.attr_valid_nsec },
+        entry_valid: Timeout {
+            sec: e.entry_valid,
+            nsec: e.entry_valid_nsec,
+        },
+        attr_valid: Timeout {
+            sec: e.attr_valid,
+            nsec: e.attr_valid_nsec,
+        },
     })
 }

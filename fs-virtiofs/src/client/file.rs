@@ -9,8 +9,8 @@ use super::entry::{check, Entry};
 use super::node::Node;
 use super::{Client, Session};
 use crate::codec::{
-    CreateIn, EntryOut, FlushIn, FsyncIn, LseekIn, LseekOut, OpenIn, OpenOut, ReleaseIn, Request, Wire,
-    FSYNC_FDATASYNC, OUT_HEADER_SIZE,
+    CreateIn, EntryOut, FlushIn, FsyncIn, LseekIn, LseekOut, OpenIn, OpenOut, ReleaseIn, Request,
+    Wire, FSYNC_FDATASYNC, OUT_HEADER_SIZE,
 };
 use crate::errno::Errno;
 
@@ -31,7 +31,14 @@ pub struct OpenFile {
 
 impl OpenFile {
     fn new(session: &Arc<Session>, node: Node, out: OpenOut, flags: u32, dir: bool) -> OpenFile {
-        OpenFile { session: session.clone(), node, fh: out.fh, flags, open_flags: out.open_flags, dir }
+        OpenFile {
+            session: session.clone(),
+            node,
+            fh: out.fh,
+            flags,
+            open_flags: out.open_flags,
+            dir,
+        }
     }
 
     pub fn fh(&self) -> u64 {
@@ -66,8 +73,17 @@ impl Drop for OpenFile {
         if self.session.is_destroyed() {
             return;
         }
-        let arg = ReleaseIn { fh: self.fh, flags: self.flags, release_flags: 0, lock_owner: 0 };
-        let req = if self.dir { Request::Releasedir(arg) } else { Request::Release(arg) };
+        let arg = ReleaseIn {
+            fh: self.fh,
+            flags: self.flags,
+            release_flags: 0,
+            lock_owner: 0,
+        };
+        let req = if self.dir {
+            Request::Releasedir(arg)
+        } else {
+            Request::Release(arg)
+        };
         self.session.releases.fetch_add(1, Ordering::Relaxed);
         // Nothing to do about a failure: the handle is gone for us either way.
         let _ = self.session.call_empty(self.node.id(), &req);
@@ -97,8 +113,15 @@ impl Client {
 
     fn open_common(&self, node: &Node, flags: u32, dir: bool) -> Result<OpenFile, Errno> {
         let id = self.id(node)?;
-        let arg = OpenIn { flags, open_flags: 0 };
-        let req = if dir { Request::Opendir(arg) } else { Request::Open(arg) };
+        let arg = OpenIn {
+            flags,
+            open_flags: 0,
+        };
+        let req = if dir {
+            Request::Opendir(arg)
+        } else {
+            Request::Open(arg)
+        };
         let out: OpenOut = self.session.call_fixed(id, &req)?;
         Ok(OpenFile::new(&self.session, node.clone(), out, flags, dir))
     }
@@ -124,12 +147,17 @@ impl Client {
         umask: u32,
     ) -> Result<(Entry, OpenFile), Errno> {
         let p = self.id(parent)?;
-        if name.is_empty() {
-            return Err(Errno::EINVAL);
-        }
-        let arg = CreateIn { flags, mode: S_IFREG | (mode & 0o7777), umask, open_flags: 0 };
+        super::ops::check_name(name)?;
+        let arg = CreateIn {
+            flags,
+            mode: S_IFREG | (mode & 0o7777),
+            umask,
+            open_flags: 0,
+        };
         let mut buf = [0u8; EntryOut::SIZE + OpenOut::SIZE];
-        let n = self.session.call(p, &Request::Create { arg, name }, &[], &mut buf)?;
+        let n = self
+            .session
+            .call(p, &Request::Create { arg, name }, &[], &mut buf)?;
         if n != buf.len() {
             return Err(Errno::EIO);
         }
@@ -156,26 +184,51 @@ impl Client {
         if self.session.no_flush.load(Ordering::Relaxed) {
             return Ok(());
         }
-        let req = Request::Flush(FlushIn { fh: f.fh, unused: 0, padding: 0, lock_owner: 0 });
-        unless_enosys(self.session.call_empty(f.node.id(), &req), &self.session.no_flush)
+        let req = Request::Flush(FlushIn {
+            fh: f.fh,
+            unused: 0,
+            padding: 0,
+            lock_owner: 0,
+        });
+        unless_enosys(
+            self.session.call_empty(f.node.id(), &req),
+            &self.session.no_flush,
+        )
     }
 
     /// FSYNC (FSYNCDIR for a directory); `datasync` as fdatasync(2).
     pub fn fsync(&self, f: &OpenFile, datasync: bool) -> Result<(), Errno> {
         self.check_file(f)?;
-        let no = if f.dir { &self.session.no_fsyncdir } else { &self.session.no_fsync };
+        let no = if f.dir {
+            &self.session.no_fsyncdir
+        } else {
+            &self.session.no_fsync
+        };
         if no.load(Ordering::Relaxed) {
             return Ok(());
         }
-        let arg = FsyncIn { fh: f.fh, fsync_flags: if datasync { FSYNC_FDATASYNC } else { 0 }, padding: 0 };
-        let req = if f.dir { Request::Fsyncdir(arg) } else { Request::Fsync(arg) };
+        let arg = FsyncIn {
+            fh: f.fh,
+            fsync_flags: if datasync { FSYNC_FDATASYNC } else { 0 },
+            padding: 0,
+        };
+        let req = if f.dir {
+            Request::Fsyncdir(arg)
+        } else {
+            Request::Fsync(arg)
+        };
         unless_enosys(self.session.call_empty(f.node.id(), &req), no)
     }
 
     /// LSEEK for SEEK_DATA (3) and SEEK_HOLE (4): the offset found.
     pub fn lseek(&self, f: &OpenFile, offset: u64, whence: u32) -> Result<u64, Errno> {
         self.check_file(f)?;
-        let req = Request::Lseek(LseekIn { fh: f.fh, offset, whence, padding: 0 });
+        let req = Request::Lseek(LseekIn {
+            fh: f.fh,
+            offset,
+            whence,
+            padding: 0,
+        });
         let out: LseekOut = self.session.call_fixed(f.node.id(), &req)?;
         Ok(out.offset)
     }

@@ -22,14 +22,15 @@
 //! full 64 bytes, as QEMU's C virtiofsd reads it).
 
 use crate::codec::{
-    check_reply, init_flags as f, Creds, InitIn, InitOut, Request, Wire, KERNEL_MINOR_VERSION, KERNEL_VERSION,
-    MIN_MINOR_VERSION, OUT_HEADER_SIZE,
+    check_reply, init_flags as f, Creds, InitIn, InitOut, Request, Wire, KERNEL_MINOR_VERSION,
+    KERNEL_VERSION, MIN_MINOR_VERSION, OUT_HEADER_SIZE,
 };
 use crate::errno::Errno;
 use crate::transport::Transport;
 
 /// The INIT flags this client sends.
-pub const REQUESTED_FLAGS: u64 = f::ASYNC_READ | f::BIG_WRITES | f::DO_READDIRPLUS | f::PARALLEL_DIROPS | f::MAX_PAGES;
+pub const REQUESTED_FLAGS: u64 =
+    f::ASYNC_READ | f::BIG_WRITES | f::DO_READDIRPLUS | f::PARALLEL_DIROPS | f::MAX_PAGES;
 
 const PAGE_SIZE: usize = 4096;
 /// Pages per request without MAX_PAGES (`FUSE_DEFAULT_MAX_PAGES_PER_REQ`).
@@ -73,7 +74,9 @@ impl InitInfo {
         if !self.has(f::BIG_WRITES) {
             return PAGE_SIZE;
         }
-        usize::try_from(self.max_write).map_or(usize::MAX, |w| w.max(PAGE_SIZE)).min(self.read_chunk())
+        usize::try_from(self.max_write)
+            .map_or(usize::MAX, |w| w.max(PAGE_SIZE))
+            .min(self.read_chunk())
     }
 
     /// Settles an INIT reply: 7.x with x >= 31, or EPROTO.
@@ -113,7 +116,11 @@ pub(crate) fn init_request() -> InitIn {
     }
 }
 
-pub(super) fn negotiate(transport: &dyn Transport, unique: u64, creds: Creds) -> Result<InitInfo, Errno> {
+pub(super) fn negotiate(
+    transport: &dyn Transport,
+    unique: u64,
+    creds: Creds,
+) -> Result<InitInfo, Errno> {
     let head = Request::Init(init_request()).encode(unique, 0, creds, 0)?;
     let mut out = [0u8; OUT_HEADER_SIZE];
     let mut body = [0u8; InitOut::SIZE];

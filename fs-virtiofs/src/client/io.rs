@@ -21,16 +21,35 @@ impl Client {
     /// One READ of at most `dst.len()` bytes into `dst`.
     fn read_once(&self, f: &OpenFile, offset: u64, dst: &mut [u8]) -> Result<usize, Errno> {
         let size = u32::try_from(dst.len()).map_err(|_| Errno::EINVAL)?;
-        let arg = ReadIn { fh: f.fh(), offset, size, read_flags: 0, lock_owner: 0, flags: f.flags(), padding: 0 };
-        self.session.call(f.node().id(), &Request::Read(arg), &[], dst)
+        let arg = ReadIn {
+            fh: f.fh(),
+            offset,
+            size,
+            read_flags: 0,
+            lock_owner: 0,
+            flags: f.flags(),
+            padding: 0,
+        };
+        self.session
+            .call(f.node().id(), &Request::Read(arg), &[], dst)
     }
 
     /// One WRITE of `data`; the daemon cannot have written more than sent.
     fn write_once(&self, f: &OpenFile, offset: u64, data: &[u8]) -> Result<usize, Errno> {
         let size = u32::try_from(data.len()).map_err(|_| Errno::EINVAL)?;
-        let arg = WriteIn { fh: f.fh(), offset, size, write_flags: 0, lock_owner: 0, flags: f.flags(), padding: 0 };
+        let arg = WriteIn {
+            fh: f.fh(),
+            offset,
+            size,
+            write_flags: 0,
+            lock_owner: 0,
+            flags: f.flags(),
+            padding: 0,
+        };
         let mut out = [0u8; 8];
-        let n = self.session.call(f.node().id(), &Request::Write(arg), data, &mut out)?;
+        let n = self
+            .session
+            .call(f.node().id(), &Request::Write(arg), data, &mut out)?;
         let w = <WriteOut as crate::codec::Wire>::from_bytes(out.get(..n).ok_or(Errno::EIO)?)?;
         let w = usize::try_from(w.size).map_err(|_| Errno::EIO)?;
         if w > data.len() {
@@ -91,5 +110,8 @@ impl Client {
 
 /// `offset + done`, or EINVAL past 2^64.
 fn offset_at(offset: u64, done: usize) -> Result<u64, Errno> {
-    u64::try_from(done).ok().and_then(|d| offset.checked_add(d)).ok_or(Errno::EINVAL)
+    u64::try_from(done)
+        .ok()
+        .and_then(|d| offset.checked_add(d))
+        .ok_or(Errno::EINVAL)
 }

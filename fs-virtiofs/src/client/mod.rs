@@ -15,9 +15,9 @@ mod ops;
 pub use dir::PlusEntry;
 pub use entry::{Entry, Timeout};
 pub use file::OpenFile;
-pub use init::{InitInfo, REQUESTED_FLAGS};
 #[cfg(test)]
 pub(crate) use init::init_request as init_request_for_tests;
+pub use init::{InitInfo, REQUESTED_FLAGS};
 pub use node::Node;
 
 use alloc::sync::Arc;
@@ -25,8 +25,8 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::codec::{
-    check_reply, Creds, ForgetIn, ForgetOne, InterruptIn, Request, Wire, INT_REQ_BIT, OUT_HEADER_SIZE,
-    ROOT_ID,
+    check_reply, Creds, ForgetIn, ForgetOne, InterruptIn, Request, Wire, INT_REQ_BIT,
+    OUT_HEADER_SIZE, ROOT_ID,
 };
 use crate::errno::Errno;
 use crate::transport::Transport;
@@ -95,21 +95,32 @@ impl Session {
     /// own part after the arguments, and the reply's arguments land in
     /// `body`. Returns their length; an error reply is its errno, anything
     /// malformed EIO.
-    pub(crate) fn call(&self, nodeid: u64, req: &Request<'_>, data: &[u8], body: &mut [u8]) -> Result<usize, Errno> {
+    pub(crate) fn call(
+        &self,
+        nodeid: u64,
+        req: &Request<'_>,
+        data: &[u8],
+        body: &mut [u8],
+    ) -> Result<usize, Errno> {
         if self.is_destroyed() {
             return Err(Errno::ENOTCONN);
         }
         let unique = self.unique();
         let head = req.encode(unique, nodeid, self.creds, data.len())?;
         let parts: [&[u8]; 2] = [&head, data];
-        let readable = if data.is_empty() { &parts[..1] } else { &parts[..] };
+        let readable = if data.is_empty() {
+            &parts[..1]
+        } else {
+            &parts[..]
+        };
         let mut out = [0u8; OUT_HEADER_SIZE];
         let capacity = OUT_HEADER_SIZE.saturating_add(body.len());
         self.requests.fetch_add(1, Ordering::Relaxed);
         let n = if body.is_empty() {
             self.transport.request(readable, &mut [&mut out[..]])?
         } else {
-            self.transport.request(readable, &mut [&mut out[..], body])?
+            self.transport
+                .request(readable, &mut [&mut out[..], body])?
         };
         if n > capacity {
             return Err(Errno::EIO);
@@ -142,7 +153,12 @@ impl Session {
         }
         for chunk in list.chunks(FORGET_BATCH) {
             let (nodeid, req) = match chunk {
-                [one] => (one.nodeid, Request::Forget(ForgetIn { nlookup: one.nlookup })),
+                [one] => (
+                    one.nodeid,
+                    Request::Forget(ForgetIn {
+                        nlookup: one.nlookup,
+                    }),
+                ),
                 _ => (0, Request::BatchForget(chunk.to_vec())),
             };
             let Ok(msg) = req.encode(self.unique(), nodeid, self.creds, 0) else {
@@ -273,8 +289,12 @@ impl Client {
         if self.is_destroyed() {
             return Err(Errno::ENOTCONN);
         }
-        let msg =
-            Request::Interrupt(InterruptIn { unique }).encode(unique | INT_REQ_BIT, 0, self.session.creds, 0)?;
+        let msg = Request::Interrupt(InterruptIn { unique }).encode(
+            unique | INT_REQ_BIT,
+            0,
+            self.session.creds,
+            0,
+        )?;
         Ok(self.session.transport.forget(&[&msg])?)
     }
 

@@ -32,7 +32,11 @@ pub(crate) struct NodeTable {
 
 impl NodeTable {
     pub fn new() -> Self {
-        NodeTable { map: Mutex::new(BTreeMap::new()), received: AtomicU64::new(0), forgotten: AtomicU64::new(0) }
+        NodeTable {
+            map: Mutex::new(BTreeMap::new()),
+            received: AtomicU64::new(0),
+            forgotten: AtomicU64::new(0),
+        }
     }
 
     /// A reply named `id`: one more lookup and one more reference.
@@ -71,7 +75,11 @@ impl NodeTable {
     /// (live ids, lookups received, lookups forgotten).
     pub fn stats(&self) -> (usize, u64, u64) {
         let live = self.map.lock().len();
-        (live, self.received.load(Ordering::Relaxed), self.forgotten.load(Ordering::Relaxed))
+        (
+            live,
+            self.received.load(Ordering::Relaxed),
+            self.forgotten.load(Ordering::Relaxed),
+        )
     }
 }
 
@@ -88,13 +96,19 @@ impl Node {
     /// A node id a reply just counted.
     pub(crate) fn looked_up(session: &Arc<Session>, id: u64) -> Node {
         session.nodes.looked_up(id);
-        Node { session: Some(session.clone()), id }
+        Node {
+            session: Some(session.clone()),
+            id,
+        }
     }
 
     /// A reference that comes with no lookup (the root).
     pub(crate) fn held(session: &Arc<Session>, id: u64) -> Node {
         session.nodes.hold(id);
-        Node { session: Some(session.clone()), id }
+        Node {
+            session: Some(session.clone()),
+            id,
+        }
     }
 
     /// The daemon's node id (the `nodeid` of request headers).
@@ -111,7 +125,13 @@ impl Node {
     pub(crate) fn release(&mut self) -> Option<(Arc<Session>, ForgetOne)> {
         let s = self.session.take()?;
         let nlookup = s.nodes.put(self.id);
-        (nlookup > 0).then_some((s, ForgetOne { nodeid: self.id, nlookup }))
+        (nlookup > 0).then_some((
+            s,
+            ForgetOne {
+                nodeid: self.id,
+                nlookup,
+            },
+        ))
     }
 }
 
@@ -120,7 +140,10 @@ impl Clone for Node {
         if let Some(s) = &self.session {
             s.nodes.hold(self.id);
         }
-        Node { session: self.session.clone(), id: self.id }
+        Node {
+            session: self.session.clone(),
+            id: self.id,
+        }
     }
 }
 

@@ -8,8 +8,8 @@ use super::entry::{accept, valid_attr, Entry, Timeout};
 use super::node::Node;
 use super::Client;
 use crate::codec::{
-    AccessIn, AttrOut, EntryOut, FuseAttr, GetattrIn, Kstatfs, LinkIn, MkdirIn, MknodIn, Rename2In, RenameIn,
-    Request, SetattrIn, GETATTR_FH, NAME_MAX,
+    AccessIn, AttrOut, EntryOut, FuseAttr, GetattrIn, Kstatfs, LinkIn, MkdirIn, MknodIn, Rename2In,
+    RenameIn, Request, SetattrIn, GETATTR_FH, NAME_MAX,
 };
 use crate::errno::Errno;
 
@@ -21,7 +21,7 @@ const S_IFDIR: u32 = 0o040000;
 const S_IFLNK: u32 = 0o120000;
 
 /// Names are single, non-empty components (the codec refuses NULs).
-fn check_name(name: &[u8]) -> Result<(), Errno> {
+pub(super) fn check_name(name: &[u8]) -> Result<(), Errno> {
     match name.len() {
         0 => Err(Errno::EINVAL),
         n if n > NAME_MAX => Err(Errno::ENAMETOOLONG),
@@ -33,7 +33,13 @@ fn attr_reply(a: AttrOut) -> Result<(FuseAttr, Timeout), Errno> {
     if !valid_attr(&a.attr) {
         return Err(Errno::EIO);
     }
-    Ok((a.attr, Timeout { sec: a.attr_valid, nsec: a.attr_valid_nsec }))
+    Ok((
+        a.attr,
+        Timeout {
+            sec: a.attr_valid,
+            nsec: a.attr_valid_nsec,
+        },
+    ))
 }
 
 impl Client {
@@ -58,7 +64,11 @@ impl Client {
     /// GETATTR, through the open file `fh` when given (fstat).
     pub fn getattr(&self, node: &Node, fh: Option<u64>) -> Result<(FuseAttr, Timeout), Errno> {
         let id = self.id(node)?;
-        let arg = GetattrIn { getattr_flags: if fh.is_some() { GETATTR_FH } else { 0 }, dummy: 0, fh: fh.unwrap_or(0) };
+        let arg = GetattrIn {
+            getattr_flags: if fh.is_some() { GETATTR_FH } else { 0 },
+            dummy: 0,
+            fh: fh.unwrap_or(0),
+        };
         attr_reply(self.session.call_fixed(id, &Request::Getattr(arg))?)
     }
 
@@ -95,21 +105,40 @@ impl Client {
 
     /// MKNOD: `mode` carries the type (0 means a regular file), `rdev` is
     /// `new_encode_dev` of the device number.
-    pub fn mknod(&self, parent: &Node, name: &[u8], mode: u32, rdev: u32, umask: u32) -> Result<Entry, Errno> {
+    pub fn mknod(
+        &self,
+        parent: &Node,
+        name: &[u8],
+        mode: u32,
+        rdev: u32,
+        umask: u32,
+    ) -> Result<Entry, Errno> {
         let p = self.id(parent)?;
         check_name(name)?;
         let ty = match mode & S_IFMT {
             0 => S_IFREG,
             t => t,
         };
-        let arg = MknodIn { mode, rdev, umask, padding: 0 };
+        let arg = MknodIn {
+            mode,
+            rdev,
+            umask,
+            padding: 0,
+        };
         self.made(p, &Request::Mknod { arg, name }, Some(ty))
     }
 
     pub fn mkdir(&self, parent: &Node, name: &[u8], mode: u32, umask: u32) -> Result<Entry, Errno> {
         let p = self.id(parent)?;
         check_name(name)?;
-        self.made(p, &Request::Mkdir { arg: MkdirIn { mode, umask }, name }, Some(S_IFDIR))
+        self.made(
+            p,
+            &Request::Mkdir {
+                arg: MkdirIn { mode, umask },
+                name,
+            },
+            Some(S_IFDIR),
+        )
     }
 
     /// LINK: a new name for `node` in `parent`; the entry is `node`'s.
@@ -117,7 +146,14 @@ impl Client {
         let old = self.id(node)?;
         let p = self.id(parent)?;
         check_name(name)?;
-        self.made(p, &Request::Link { arg: LinkIn { oldnodeid: old }, name }, None)
+        self.made(
+            p,
+            &Request::Link {
+                arg: LinkIn { oldnodeid: old },
+                name,
+            },
+            None,
+        )
     }
 
     pub fn unlink(&self, parent: &Node, name: &[u8]) -> Result<(), Errno> {
@@ -135,19 +171,40 @@ impl Client {
     /// Renames `old` in `parent` to `new` in `new_parent`. Without flags
     /// this is RENAME, with renameat2 flags RENAME2; a daemon without
     /// RENAME2 (ENOSYS) makes flags EINVAL from then on, as in Linux.
-    pub fn rename(&self, parent: &Node, old: &[u8], new_parent: &Node, new: &[u8], flags: u32) -> Result<(), Errno> {
+    pub fn rename(
+        &self,
+        parent: &Node,
+        old: &[u8],
+        new_parent: &Node,
+        new: &[u8],
+        flags: u32,
+    ) -> Result<(), Errno> {
         let p = self.id(parent)?;
         let newdir = self.id(new_parent)?;
         check_name(old)?;
         check_name(new)?;
         if flags == 0 {
-            return self.session.call_empty(p, &Request::Rename { arg: RenameIn { newdir }, old, new });
+            return self.session.call_empty(
+                p,
+                &Request::Rename {
+                    arg: RenameIn { newdir },
+                    old,
+                    new,
+                },
+            );
         }
         if self.session.no_rename2.load(Ordering::Relaxed) {
             return Err(Errno::EINVAL);
         }
-        let arg = Rename2In { newdir, flags, padding: 0 };
-        match self.session.call_empty(p, &Request::Rename2 { arg, old, new }) {
+        let arg = Rename2In {
+            newdir,
+            flags,
+            padding: 0,
+        };
+        match self
+            .session
+            .call_empty(p, &Request::Rename2 { arg, old, new })
+        {
             Err(Errno::ENOSYS) => {
                 self.session.no_rename2.store(true, Ordering::Relaxed);
                 Err(Errno::EINVAL)
@@ -169,7 +226,10 @@ impl Client {
         if self.session.no_access.load(Ordering::Relaxed) {
             return Ok(());
         }
-        match self.session.call_empty(id, &Request::Access(AccessIn { mask, padding: 0 })) {
+        match self
+            .session
+            .call_empty(id, &Request::Access(AccessIn { mask, padding: 0 }))
+        {
             Err(Errno::ENOSYS) => {
                 self.session.no_access.store(true, Ordering::Relaxed);
                 Ok(())

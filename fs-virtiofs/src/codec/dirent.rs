@@ -64,7 +64,12 @@ impl<'a> Dirent<'a> {
         }
         let name = r.take(len)?;
         r.take(len.wrapping_neg() & 7)?;
-        Ok(Dirent { ino: h.ino, off: h.off, typ: h.typ, name })
+        Ok(Dirent {
+            ino: h.ino,
+            off: h.off,
+            typ: h.typ,
+            name,
+        })
     }
 }
 
@@ -83,7 +88,9 @@ pub struct Dirents<'a> {
 
 impl<'a> Dirents<'a> {
     pub fn new(body: &'a [u8]) -> Self {
-        Dirents { r: Reader::new(body) }
+        Dirents {
+            r: Reader::new(body),
+        }
     }
 }
 
@@ -108,7 +115,9 @@ pub struct DirentsPlus<'a> {
 
 impl<'a> DirentsPlus<'a> {
     pub fn new(body: &'a [u8]) -> Self {
-        DirentsPlus { r: Reader::new(body) }
+        DirentsPlus {
+            r: Reader::new(body),
+        }
     }
 }
 
@@ -119,7 +128,10 @@ impl<'a> Iterator for DirentsPlus<'a> {
             return None;
         }
         let d = EntryOut::get(&mut self.r).and_then(|entry| {
-            Ok(DirentPlus { entry, dirent: Dirent::get(&mut self.r)? })
+            Ok(DirentPlus {
+                entry,
+                dirent: Dirent::get(&mut self.r)?,
+            })
         });
         if d.is_err() {
             self.r.rest();

@@ -49,7 +49,11 @@ pub fn reply_errno(error: i32) -> Option<Errno> {
 /// Returns the length of the arguments after the header, or the errno of
 /// an error reply. A header that lies about the length, belongs to another
 /// request, or carries an impossible error is malformed.
-pub fn check_reply(head: &[u8], written: usize, unique: u64) -> Result<Result<usize, Errno>, DecodeError> {
+pub fn check_reply(
+    head: &[u8],
+    written: usize,
+    unique: u64,
+) -> Result<Result<usize, Errno>, DecodeError> {
     if written < OUT_HEADER_SIZE {
         return Err(DecodeError::Truncated);
     }

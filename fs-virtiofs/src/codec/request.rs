@@ -24,21 +24,47 @@ pub struct Creds {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request<'a> {
     Init(InitIn),
-    Lookup { name: &'a [u8] },
+    Lookup {
+        name: &'a [u8],
+    },
     Forget(ForgetIn),
     BatchForget(Vec<ForgetOne>),
     Getattr(GetattrIn),
     Setattr(SetattrIn),
     Readlink,
     /// `name` in the header's directory, pointing at `target`.
-    Symlink { name: &'a [u8], target: &'a [u8] },
-    Mknod { arg: MknodIn, name: &'a [u8] },
-    Mkdir { arg: MkdirIn, name: &'a [u8] },
-    Unlink { name: &'a [u8] },
-    Rmdir { name: &'a [u8] },
-    Rename { arg: RenameIn, old: &'a [u8], new: &'a [u8] },
-    Rename2 { arg: Rename2In, old: &'a [u8], new: &'a [u8] },
-    Link { arg: LinkIn, name: &'a [u8] },
+    Symlink {
+        name: &'a [u8],
+        target: &'a [u8],
+    },
+    Mknod {
+        arg: MknodIn,
+        name: &'a [u8],
+    },
+    Mkdir {
+        arg: MkdirIn,
+        name: &'a [u8],
+    },
+    Unlink {
+        name: &'a [u8],
+    },
+    Rmdir {
+        name: &'a [u8],
+    },
+    Rename {
+        arg: RenameIn,
+        old: &'a [u8],
+        new: &'a [u8],
+    },
+    Rename2 {
+        arg: Rename2In,
+        old: &'a [u8],
+        new: &'a [u8],
+    },
+    Link {
+        arg: LinkIn,
+        name: &'a [u8],
+    },
     Open(OpenIn),
     Opendir(OpenIn),
     Read(ReadIn),
@@ -53,7 +79,10 @@ pub enum Request<'a> {
     Readdir(ReadIn),
     Readdirplus(ReadIn),
     Access(AccessIn),
-    Create { arg: CreateIn, name: &'a [u8] },
+    Create {
+        arg: CreateIn,
+        name: &'a [u8],
+    },
     Interrupt(InterruptIn),
     Destroy,
     Lseek(LseekIn),
@@ -110,9 +139,9 @@ impl Request<'_> {
     pub fn encode_args(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         match self {
             Request::Init(a) => a.put(out),
-            Request::Lookup { name: n } | Request::Unlink { name: n } | Request::Rmdir { name: n } => {
-                name(out, n)?
-            }
+            Request::Lookup { name: n }
+            | Request::Unlink { name: n }
+            | Request::Rmdir { name: n } => name(out, n)?,
             Request::Forget(a) => a.put(out),
             Request::BatchForget(list) => {
                 let count = u32::try_from(list.len()).map_err(|_| EncodeError::TooLarge)?;
@@ -167,7 +196,13 @@ impl Request<'_> {
 
     /// The header and arguments. `data_len` is the length of the part that
     /// follows them (WRITE's data), counted in the header's `len`.
-    pub fn encode(&self, unique: u64, nodeid: u64, creds: Creds, data_len: usize) -> Result<Vec<u8>, EncodeError> {
+    pub fn encode(
+        &self,
+        unique: u64,
+        nodeid: u64,
+        creds: Creds,
+        data_len: usize,
+    ) -> Result<Vec<u8>, EncodeError> {
         let mut out = Vec::with_capacity(IN_HEADER_SIZE + 64);
         InHeader::default().put(&mut out);
         self.encode_args(&mut out)?;
@@ -218,14 +253,34 @@ impl Request<'_> {
             op::GETATTR => Request::Getattr(GetattrIn::get(&mut r)?),
             op::SETATTR => Request::Setattr(SetattrIn::get(&mut r)?),
             op::READLINK => Request::Readlink,
-            op::SYMLINK => Request::Symlink { name: r.cstr()?, target: r.cstr()? },
-            op::MKNOD => Request::Mknod { arg: MknodIn::get(&mut r)?, name: r.cstr()? },
-            op::MKDIR => Request::Mkdir { arg: MkdirIn::get(&mut r)?, name: r.cstr()? },
+            op::SYMLINK => Request::Symlink {
+                name: r.cstr()?,
+                target: r.cstr()?,
+            },
+            op::MKNOD => Request::Mknod {
+                arg: MknodIn::get(&mut r)?,
+                name: r.cstr()?,
+            },
+            op::MKDIR => Request::Mkdir {
+                arg: MkdirIn::get(&mut r)?,
+                name: r.cstr()?,
+            },
             op::UNLINK => Request::Unlink { name: r.cstr()? },
             op::RMDIR => Request::Rmdir { name: r.cstr()? },
-            op::RENAME => Request::Rename { arg: RenameIn::get(&mut r)?, old: r.cstr()?, new: r.cstr()? },
-            op::RENAME2 => Request::Rename2 { arg: Rename2In::get(&mut r)?, old: r.cstr()?, new: r.cstr()? },
-            op::LINK => Request::Link { arg: LinkIn::get(&mut r)?, name: r.cstr()? },
+            op::RENAME => Request::Rename {
+                arg: RenameIn::get(&mut r)?,
+                old: r.cstr()?,
+                new: r.cstr()?,
+            },
+            op::RENAME2 => Request::Rename2 {
+                arg: Rename2In::get(&mut r)?,
+                old: r.cstr()?,
+                new: r.cstr()?,
+            },
+            op::LINK => Request::Link {
+                arg: LinkIn::get(&mut r)?,
+                name: r.cstr()?,
+            },
             op::OPEN => Request::Open(OpenIn::get(&mut r)?),
             op::OPENDIR => Request::Opendir(OpenIn::get(&mut r)?),
             op::READ => Request::Read(ReadIn::get(&mut r)?),
@@ -246,7 +301,10 @@ impl Request<'_> {
             op::READDIR => Request::Readdir(ReadIn::get(&mut r)?),
             op::READDIRPLUS => Request::Readdirplus(ReadIn::get(&mut r)?),
             op::ACCESS => Request::Access(AccessIn::get(&mut r)?),
-            op::CREATE => Request::Create { arg: CreateIn::get(&mut r)?, name: r.cstr()? },
+            op::CREATE => Request::Create {
+                arg: CreateIn::get(&mut r)?,
+                name: r.cstr()?,
+            },
             op::INTERRUPT => Request::Interrupt(InterruptIn::get(&mut r)?),
             op::DESTROY => Request::Destroy,
             op::LSEEK => Request::Lseek(LseekIn::get(&mut r)?),

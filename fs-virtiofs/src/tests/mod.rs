@@ -4,6 +4,8 @@
 
 mod client;
 mod codec;
+mod lookups;
+mod malformed;
 mod robust;
 mod samples;
 mod scripted;

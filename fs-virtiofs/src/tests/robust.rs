@@ -62,11 +62,21 @@ fn lying_headers_are_refused() {
     for len in [0u32, 15, 16, 23, 25, u32::MAX] {
         let mut b = good.clone();
         b[..4].copy_from_slice(&len.to_le_bytes());
-        assert_eq!(check_reply(&b[..16], 24, 2), Err(DecodeError::LengthMismatch), "{len}");
+        assert_eq!(
+            check_reply(&b[..16], 24, 2),
+            Err(DecodeError::LengthMismatch),
+            "{len}"
+        );
     }
     // Another request's reply.
-    assert_eq!(check_reply(&good[..16], 24, 4), Err(DecodeError::WrongUnique));
-    assert_eq!(check_reply(&good[..16], 24, 3), Err(DecodeError::WrongUnique));
+    assert_eq!(
+        check_reply(&good[..16], 24, 4),
+        Err(DecodeError::WrongUnique)
+    );
+    assert_eq!(
+        check_reply(&good[..16], 24, 3),
+        Err(DecodeError::WrongUnique)
+    );
     // Errors a daemon may not send, and errors with arguments.
     for e in [1, 4095, -512, -4095, i32::MIN, i32::MAX] {
         let b = reply(2, e, &[]);
@@ -88,7 +98,10 @@ fn init_reply_sizes() {
     }
     // An old daemon's short reply reads as zeros past its end.
     let short = InitOut::decode(&full[..24]).unwrap();
-    assert_eq!((short.major, short.minor, short.max_write, short.max_pages), (7, 38, 1 << 20, 0));
+    assert_eq!(
+        (short.major, short.minor, short.max_write, short.max_pages),
+        (7, 38, 1 << 20, 0)
+    );
 }
 
 #[test]
@@ -96,9 +109,15 @@ fn directory_records_cut_anywhere() {
     for (body, plus) in [(dirent_body(), false), (plus_body(), true)] {
         let count = |b: &[u8]| -> Result<usize, DecodeError> {
             if plus {
-                DirentsPlus::new(b).map(|d| d.map(|_| ())).collect::<Result<Vec<_>, _>>().map(|v| v.len())
+                DirentsPlus::new(b)
+                    .map(|d| d.map(|_| ()))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|v| v.len())
             } else {
-                Dirents::new(b).map(|d| d.map(|_| ())).collect::<Result<Vec<_>, _>>().map(|v| v.len())
+                Dirents::new(b)
+                    .map(|d| d.map(|_| ()))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|v| v.len())
             }
         };
         let all = count(&body).unwrap();
@@ -118,7 +137,13 @@ fn directory_records_cut_anywhere() {
 fn directory_records_with_lying_names() {
     for namelen in [0u32, 1025, u32::MAX, 100] {
         let mut v = Vec::new();
-        Dirent { ino: 1, off: 1, typ: 8, name: b"abc" }.encode(&mut v);
+        Dirent {
+            ino: 1,
+            off: 1,
+            typ: 8,
+            name: b"abc",
+        }
+        .encode(&mut v);
         v[16..20].copy_from_slice(&namelen.to_le_bytes());
         let r: Vec<_> = Dirents::new(&v).collect();
         assert_eq!(r.len(), 1);
@@ -130,7 +155,13 @@ fn directory_records_with_lying_names() {
     }
     // Missing padding after the last name.
     let mut v = Vec::new();
-    Dirent { ino: 1, off: 1, typ: 8, name: b"abc" }.encode(&mut v);
+    Dirent {
+        ino: 1,
+        off: 1,
+        typ: 8,
+        name: b"abc",
+    }
+    .encode(&mut v);
     v.truncate(27);
     assert!(Dirents::new(&v).next().unwrap().is_err());
 }
@@ -138,7 +169,10 @@ fn directory_records_with_lying_names() {
 #[test]
 fn random_corruption_never_panics() {
     let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
-    let mut samples: Vec<Vec<u8>> = reply_bodies().into_iter().map(|b| reply(2, 0, &b)).collect();
+    let mut samples: Vec<Vec<u8>> = reply_bodies()
+        .into_iter()
+        .map(|b| reply(2, 0, &b))
+        .collect();
     samples.push(dirent_body());
     samples.push(plus_body());
     let c = Creds::default();
@@ -172,11 +206,16 @@ fn hostile_requests_never_panic() {
                 cut[..4].copy_from_slice(&(n as u32).to_le_bytes());
             }
             // A request cut short is refused (the fixed-up len makes its fields run out).
-            assert!(Request::decode(&cut).is_err() || n == full.len(), "{r:?} cut at {n}");
+            assert!(
+                Request::decode(&cut).is_err() || n == full.len(),
+                "{r:?} cut at {n}"
+            );
         }
     }
     // BATCH_FORGET whose count claims more than is there.
-    let mut b = Request::BatchForget(alloc::vec![ForgetOne::default()]).encode(2, 0, c, 0).unwrap();
+    let mut b = Request::BatchForget(alloc::vec![ForgetOne::default()])
+        .encode(2, 0, c, 0)
+        .unwrap();
     b[40..44].copy_from_slice(&u32::MAX.to_le_bytes());
     assert_eq!(Request::decode(&b).map(|_| ()), Err(DecodeError::Truncated));
 }

@@ -12,8 +12,8 @@ use alloc::vec::Vec;
 use std::sync::Mutex;
 
 use crate::codec::{
-    opcode as op, AttrOut, Dirent, DirentPlus, EntryOut, FuseAttr, InHeader, InitOut, OpenOut, OutHeader, Request,
-    Wire, init_flags, OUT_HEADER_SIZE,
+    init_flags, AttrOut, Dirent, DirentPlus, EntryOut, FuseAttr, InHeader, InitOut, OpenOut,
+    OutHeader, Request, Wire, OUT_HEADER_SIZE,
 };
 use crate::transport::{Transport, TransportError};
 
@@ -46,7 +46,9 @@ pub struct Req {
 
 impl Req {
     pub fn request(&self) -> Request<'_> {
-        Request::decode(&self.bytes).expect("the client sent a malformed request").1
+        Request::decode(&self.bytes)
+            .expect("the client sent a malformed request")
+            .1
     }
     pub fn data(&self) -> &[u8] {
         Request::decode(&self.bytes).expect("malformed").2
@@ -65,6 +67,8 @@ pub struct State {
     pub forgets: Vec<(u64, u64)>,
     /// Raw hiprio messages.
     pub hiprio: Vec<Vec<u8>>,
+    /// (opcode, node id) of every message on either queue, in order.
+    pub order: Vec<(u32, u64)>,
     /// Node attributes, by node id.
     pub attrs: BTreeMap<u64, FuseAttr>,
     /// (parent, name) → node id.
@@ -88,7 +92,14 @@ pub const REG: u32 = 0o100644;
 pub const LNK: u32 = 0o120777;
 
 pub fn attr(ino: u64, mode: u32, size: u64) -> FuseAttr {
-    FuseAttr { ino, mode, size, nlink: 1, blksize: 4096, ..FuseAttr::default() }
+    FuseAttr {
+        ino,
+        mode,
+        size,
+        nlink: 1,
+        blksize: 4096,
+        ..FuseAttr::default()
+    }
 }
 
 /// What the Rust virtiofsd answers to our INIT.
@@ -116,6 +127,7 @@ impl Scripted {
                 log: Vec::new(),
                 forgets: Vec::new(),
                 hiprio: Vec::new(),
+                order: Vec::new(),
                 attrs,
                 names: BTreeMap::new(),
                 entry_valid: (0, 0),
@@ -145,11 +157,24 @@ impl Scripted {
     }
 
     pub fn count(&self, opcode: u32) -> usize {
-        self.state.lock().unwrap().log.iter().filter(|r| r.opcode() == opcode).count()
+        self.state
+            .lock()
+            .unwrap()
+            .log
+            .iter()
+            .filter(|r| r.opcode() == opcode)
+            .count()
     }
 
     pub fn last(&self, opcode: u32) -> Option<Req> {
-        self.state.lock().unwrap().log.iter().rev().find(|r| r.opcode() == opcode).cloned()
+        self.state
+            .lock()
+            .unwrap()
+            .log
+            .iter()
+            .rev()
+            .find(|r| r.opcode() == opcode)
+            .cloned()
     }
 
     /// Sum of nlookup forgotten per node id.
@@ -193,21 +218,46 @@ impl State {
     fn open(&mut self) -> Answer {
         self.next_fh += 1;
         self.open_fhs.push(self.next_fh);
-        Answer::Body(OpenOut { fh: self.next_fh, open_flags: 0, padding: 0 }.to_bytes())
+        Answer::Body(
+            OpenOut {
+                fh: self.next_fh,
+                open_flags: 0,
+                padding: 0,
+            }
+            .to_bytes(),
+        )
     }
 
     /// The directory `dir`'s entries from the table, "." and ".." first
     /// (without node ids, as virtiofsd sends them), from cookie `off`.
     fn list(&self, dir: u64, off: u64, size: usize, plus: bool) -> Vec<u8> {
         let mut names: Vec<(Vec<u8>, u64)> = vec![(b".".to_vec(), 0), (b"..".to_vec(), 0)];
-        names.extend(self.names.iter().filter(|((p, _), _)| *p == dir).map(|((_, n), id)| (n.clone(), *id)));
+        names.extend(
+            self.names
+                .iter()
+                .filter(|((p, _), _)| *p == dir)
+                .map(|((_, n), id)| (n.clone(), *id)),
+        );
         let mut out = Vec::new();
         for (i, (name, id)) in names.iter().enumerate().skip(off as usize) {
-            let typ = if *id == 0 { 4 } else { self.attrs.get(id).map_or(0, |a| a.mode >> 12) };
-            let d = Dirent { ino: *id, off: i as u64 + 1, typ, name };
+            let typ = if *id == 0 {
+                4
+            } else {
+                self.attrs.get(id).map_or(0, |a| a.mode >> 12)
+            };
+            let d = Dirent {
+                ino: *id,
+                off: i as u64 + 1,
+                typ,
+                name,
+            };
             let mut rec = Vec::new();
             if plus {
-                let entry = if *id == 0 { EntryOut::default() } else { self.entry(*id) };
+                let entry = if *id == 0 {
+                    EntryOut::default()
+                } else {
+                    self.entry(*id)
+                };
                 DirentPlus { entry, dirent: d }.encode(&mut rec);
             } else {
                 d.encode(&mut rec);
@@ -229,7 +279,9 @@ impl State {
                 Some(&n) => Answer::Body(self.entry(n).to_bytes()),
                 None => Answer::Error(-2),
             },
-            Request::Getattr(_) if self.attrs.contains_key(&id) => Answer::Body(self.attr_out(id).to_bytes()),
+            Request::Getattr(_) if self.attrs.contains_key(&id) => {
+                Answer::Body(self.attr_out(id).to_bytes())
+            }
             Request::Open(_) | Request::Opendir(_) => self.open(),
             Request::Release(a) | Request::Releasedir(a) => {
                 self.open_fhs.retain(|&f| f != a.fh);
@@ -245,7 +297,12 @@ impl State {
 
 /// The out header followed by `body`.
 pub fn reply(unique: u64, error: i32, body: &[u8]) -> Vec<u8> {
-    let mut v = OutHeader { len: (OUT_HEADER_SIZE + body.len()) as u32, error, unique }.to_bytes();
+    let mut v = OutHeader {
+        len: (OUT_HEADER_SIZE + body.len()) as u32,
+        error,
+        unique,
+    }
+    .to_bytes();
     v.extend_from_slice(body);
     v
 }
@@ -265,18 +322,29 @@ fn scatter(bytes: &[u8], writable: &mut [&mut [u8]]) -> Result<usize, TransportE
 }
 
 impl Transport for Scripted {
-    fn request(&self, readable: &[&[u8]], writable: &mut [&mut [u8]]) -> Result<usize, TransportError> {
+    fn request(
+        &self,
+        readable: &[&[u8]],
+        writable: &mut [&mut [u8]],
+    ) -> Result<usize, TransportError> {
         let bytes: Vec<u8> = readable.concat();
         let header = InHeader::get(&mut crate::codec::Reader::new(&bytes)).expect("no in header");
         let req = Req {
             header,
             bytes,
-            readable: readable.iter().map(|p| (p.as_ptr() as usize, p.len())).collect(),
-            writable: writable.iter().map(|p| (p.as_ptr() as usize, p.len())).collect(),
+            readable: readable
+                .iter()
+                .map(|p| (p.as_ptr() as usize, p.len()))
+                .collect(),
+            writable: writable
+                .iter()
+                .map(|p| (p.as_ptr() as usize, p.len()))
+                .collect(),
         };
         // Every request the client sends must decode.
         req.request();
         let mut s = self.state.lock().unwrap();
+        s.order.push((header.opcode, header.nodeid));
         s.log.push(req.clone());
         let ruled = s.rules.iter().rev().find_map(|f| f(&req));
         let answer = match ruled {
@@ -298,18 +366,16 @@ impl Transport for Scripted {
         let bytes: Vec<u8> = readable.concat();
         let (h, req, _) = Request::decode(&bytes).expect("malformed hiprio message");
         let mut s = self.state.lock().unwrap();
+        s.order.push((h.opcode, h.nodeid));
         match req {
             Request::Forget(f) => s.forgets.push((h.nodeid, f.nlookup)),
-            Request::BatchForget(list) => s.forgets.extend(list.iter().map(|f| (f.nodeid, f.nlookup))),
+            Request::BatchForget(list) => {
+                s.forgets.extend(list.iter().map(|f| (f.nodeid, f.nlookup)))
+            }
             Request::Interrupt(_) => {}
             other => panic!("{other:?} on the hiprio queue"),
         }
         s.hiprio.push(bytes);
         Ok(())
     }
-}
-
-/// Whether a reply to this opcode counts a lookup (for the accounting checks).
-pub fn counts_lookup(opcode: u32) -> bool {
-    matches!(opcode, op::LOOKUP | op::MKNOD | op::MKDIR | op::SYMLINK | op::LINK | op::CREATE)
 }

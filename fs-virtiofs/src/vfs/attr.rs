@@ -3,12 +3,16 @@
 
 use crate::codec::{fattr, FuseAttr, Kstatfs, SetattrIn};
 use lintel_vfs::{
-    Attr, Errno, FileType, OpenFlags, SetAttr, StatFs, TimeSet, Timespec, VfsResult, FUSE_MAGIC, NAME_MAX,
+    Attr, Errno, FileType, OpenFlags, SetAttr, StatFs, TimeSet, Timespec, VfsResult, FUSE_MAGIC,
+    NAME_MAX,
 };
 
 fn time(sec: u64, nsec: u32) -> Timespec {
     // Seconds are the two's complement of time64_t, as Linux sends them.
-    Timespec { sec: sec as i64, nsec: nsec.min(999_999_999) }
+    Timespec {
+        sec: sec as i64,
+        nsec: nsec.min(999_999_999),
+    }
 }
 
 /// A FUSE attribute as `stat` shows it (the entry was checked: its type is valid).
@@ -105,7 +109,11 @@ pub fn dirent_kind(typ: u32, mode: Option<u32>) -> FileType {
 /// matters while opening (O_CREAT, O_EXCL, O_NOCTTY, and O_TRUNC, which
 /// the VFS does as a SETATTR) and O_CLOEXEC (the descriptor's) stay here.
 pub fn open_flags(flags: OpenFlags) -> u32 {
-    let drop = OpenFlags::CREAT | OpenFlags::EXCL | OpenFlags::NOCTTY | OpenFlags::TRUNC | OpenFlags::CLOEXEC;
+    let drop = OpenFlags::CREAT
+        | OpenFlags::EXCL
+        | OpenFlags::NOCTTY
+        | OpenFlags::TRUNC
+        | OpenFlags::CLOEXEC;
     ((flags - drop) | OpenFlags::LARGEFILE).bits()
 }
 
@@ -146,7 +154,10 @@ mod tests {
             ..FuseAttr::default()
         };
         let v = to_attr(&a);
-        assert_eq!((v.ino, v.mode, v.blksize, v.rdev), (77, 0o040755, 4096, 0x103));
+        assert_eq!(
+            (v.ino, v.mode, v.blksize, v.rdev),
+            (77, 0o040755, 4096, 0x103)
+        );
         assert_eq!(v.atime.nsec, 999_999_999);
         assert_eq!(v.mtime.sec, -1);
     }
@@ -161,7 +172,10 @@ mod tests {
             ..SetAttr::default()
         };
         let a = to_setattr(FileType::Regular, &s);
-        assert_eq!(a.valid, fattr::MODE | fattr::SIZE | fattr::ATIME | fattr::ATIME_NOW | fattr::MTIME);
+        assert_eq!(
+            a.valid,
+            fattr::MODE | fattr::SIZE | fattr::ATIME | fattr::ATIME_NOW | fattr::MTIME
+        );
         assert_eq!((a.mode, a.size, a.mtime, a.mtimensec), (0o104755, 9, 5, 6));
         assert_eq!(to_setattr(FileType::Regular, &SetAttr::default()).valid, 0);
     }
@@ -172,8 +186,15 @@ mod tests {
             assert_eq!(check_name(bad), Err(Errno::EINVAL));
         }
         assert_eq!(check_name(&[b'a'; 256]), Err(Errno::ENAMETOOLONG));
-        let f = OpenFlags::RDWR | OpenFlags::CREAT | OpenFlags::EXCL | OpenFlags::TRUNC | OpenFlags::APPEND;
-        assert_eq!(open_flags(f), (OpenFlags::RDWR | OpenFlags::APPEND | OpenFlags::LARGEFILE).bits());
+        let f = OpenFlags::RDWR
+            | OpenFlags::CREAT
+            | OpenFlags::EXCL
+            | OpenFlags::TRUNC
+            | OpenFlags::APPEND;
+        assert_eq!(
+            open_flags(f),
+            (OpenFlags::RDWR | OpenFlags::APPEND | OpenFlags::LARGEFILE).bits()
+        );
         assert_eq!(dirent_kind(4, None), FileType::Directory);
         assert_eq!(dirent_kind(0, Some(0o120777)), FileType::Symlink);
         assert_eq!(dirent_kind(0, None), FileType::Regular);

@@ -23,7 +23,10 @@ pub(crate) struct Ticket(u64);
 
 impl Versions {
     pub fn new() -> Self {
-        Versions { version: AtomicU64::new(1), all_invalid_at: AtomicU64::new(0) }
+        Versions {
+            version: AtomicU64::new(1),
+            all_invalid_at: AtomicU64::new(0),
+        }
     }
 
     pub fn ticket(&self) -> Ticket {
@@ -78,7 +81,12 @@ impl AttrCache {
         if t.0 < s.invalid_at || t.0 < v.all_invalid_at() {
             return;
         }
-        *s = Slot { attr: Some(attr), expires, filled: t.0, invalid_at: s.invalid_at };
+        *s = Slot {
+            attr: Some(attr),
+            expires,
+            filled: t.0,
+            invalid_at: s.invalid_at,
+        };
     }
 
     pub fn invalidate(&self, v: &Versions) {

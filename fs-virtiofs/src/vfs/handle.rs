@@ -42,7 +42,9 @@ pub(super) fn open(v: &FuseVnode, flags: OpenFlags) -> VfsResult<Arc<dyn Handle>
     let (file, sync_writes) = match v.kind {
         FileType::Regular => match v.take_created() {
             Some(f) => {
-                let sync = flags.contains(OpenFlags::DSYNC).then_some(!flags.contains(OpenFlags::SYNC));
+                let sync = flags
+                    .contains(OpenFlags::DSYNC)
+                    .then_some(!flags.contains(OpenFlags::SYNC));
                 (f, sync)
             }
             None => (v.fs.client.open(&v.node, attr::open_flags(flags))?, None),
@@ -51,7 +53,13 @@ pub(super) fn open(v: &FuseVnode, flags: OpenFlags) -> VfsResult<Arc<dyn Handle>
         FileType::Symlink => return Err(Errno::ELOOP),
         _ => return Err(Errno::ENXIO),
     };
-    Ok(Arc::new(FuseHandle { vnode: v.arc()?, file, flags, sync_writes, dir: Mutex::new(DirBatch::default()) }))
+    Ok(Arc::new(FuseHandle {
+        vnode: v.arc()?,
+        file,
+        flags,
+        sync_writes,
+        dir: Mutex::new(DirBatch::default()),
+    }))
 }
 
 impl FuseHandle {
@@ -77,42 +85,52 @@ impl FuseHandle {
             let mut last = at;
             let t = self.fs().versions.ticket();
             let n = if plus {
-                self.fs().client.readdirplus(&self.file, at, READDIR_CHUNK, |p| {
-                    last = p.dirent.off;
-                    let mode = p.entry.as_ref().map(|e| e.attr.mode);
-                    let name = p.dirent.name;
-                    if usable_name(name) {
-                        entries.push(DirEntry {
-                            ino: p.dirent.ino,
-                            kind: dirent_kind(p.dirent.typ, mode),
-                            name: name.to_vec(),
-                            next: p.dirent.off,
-                        });
-                    }
-                    if let Some(e) = p.entry {
-                        let keep = usable_name(name) && name != b"." && name != b"..";
-                        if let Some(node) = Shared::offer(self.fs(), self.vnode.nodeid(), name, e, t, keep) {
-                            unused.push(node);
+                self.fs()
+                    .client
+                    .readdirplus(&self.file, at, READDIR_CHUNK, |p| {
+                        last = p.dirent.off;
+                        let mode = p.entry.as_ref().map(|e| e.attr.mode);
+                        let name = p.dirent.name;
+                        if usable_name(name) {
+                            entries.push(DirEntry {
+                                ino: p.dirent.ino,
+                                kind: dirent_kind(p.dirent.typ, mode),
+                                name: name.to_vec(),
+                                next: p.dirent.off,
+                            });
                         }
-                    }
-                })
+                        if let Some(e) = p.entry {
+                            let keep = usable_name(name) && name != b"." && name != b"..";
+                            if let Some(node) =
+                                Shared::offer(self.fs(), self.vnode.nodeid(), name, e, t, keep)
+                            {
+                                unused.push(node);
+                            }
+                        }
+                    })
             } else {
-                self.fs().client.readdir(&self.file, at, READDIR_CHUNK, |d| {
-                    last = d.off;
-                    if usable_name(d.name) {
-                        entries.push(DirEntry {
-                            ino: d.ino,
-                            kind: dirent_kind(d.typ, None),
-                            name: d.name.to_vec(),
-                            next: d.off,
-                        });
-                    }
-                })
+                self.fs()
+                    .client
+                    .readdir(&self.file, at, READDIR_CHUNK, |d| {
+                        last = d.off;
+                        if usable_name(d.name) {
+                            entries.push(DirEntry {
+                                ino: d.ino,
+                                kind: dirent_kind(d.typ, None),
+                                name: d.name.to_vec(),
+                                next: d.off,
+                            });
+                        }
+                    })
             };
             self.fs().client.forget_nodes(unused);
             let n = n?;
             if n == 0 || !entries.is_empty() {
-                *b = DirBatch { from, entries, valid: true };
+                *b = DirBatch {
+                    from,
+                    entries,
+                    valid: true,
+                };
                 return Ok(());
             }
             // Only unusable names: go on, unless the daemon stands still.
@@ -123,7 +141,12 @@ impl FuseHandle {
         }
     }
 
-    fn list(&self, b: &mut DirBatch, mut cur: u64, sink: &mut dyn FnMut(&DirEntry) -> bool) -> VfsResult<()> {
+    fn list(
+        &self,
+        b: &mut DirBatch,
+        mut cur: u64,
+        sink: &mut dyn FnMut(&DirEntry) -> bool,
+    ) -> VfsResult<()> {
         // Where `cur` continues in the kept batch; a rewind (0) always asks again.
         let mut pos = match cur {
             0 => None,

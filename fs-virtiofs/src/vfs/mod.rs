@@ -10,7 +10,9 @@
 //!   are kept exactly that long (cache=none gives 0: every stat is a
 //!   GETATTR and every lookup a LOOKUP; cache=auto 1 s; cache=always a day).
 //!   Our own changes invalidate what they touch. [`FileSystem::cache_names`]
-//!   is true only while the daemon gives non-zero entry timeouts.
+//!   is true only while the daemon gives non-zero entry timeouts; the VFS
+//!   then reuses the dentries it holds without asking (it has no
+//!   revalidation hook), so those names outlive `entry_valid`.
 //! - ".." never reaches the daemon: the VFS resolves it from its dentries.
 
 mod attr;
@@ -65,12 +67,20 @@ impl Shared {
 
     /// READDIRPLUS pays when its entries can be kept.
     fn use_readdirplus(&self) -> bool {
-        self.client.init_info().has(init_flags::DO_READDIRPLUS) && self.names_cached.load(Ordering::Relaxed)
+        self.client.init_info().has(init_flags::DO_READDIRPLUS)
+            && self.names_cached.load(Ordering::Relaxed)
     }
 
     /// The vnode for an entry: the live one for its node id (which absorbs
     /// the new lookup), or a new one. Its attributes are refreshed.
-    fn vnode_for(fs: &Arc<Shared>, node: Node, generation: u64, e: &crate::codec::FuseAttr, valid: Timeout, t: Ticket) -> VfsResult<Arc<FuseVnode>> {
+    fn vnode_for(
+        fs: &Arc<Shared>,
+        node: Node,
+        generation: u64,
+        e: &crate::codec::FuseAttr,
+        valid: Timeout,
+        t: Ticket,
+    ) -> VfsResult<Arc<FuseVnode>> {
         let kind = FileType::from_mode(e.mode).ok_or(Errno::EIO)?;
         let id = node.id();
         let (v, _) = fs.inodes.get_or_insert(
@@ -84,11 +94,19 @@ impl Shared {
 
     /// Takes an entry for `name` in `parent`: its vnode, whose name is
     /// kept for `entry_valid`.
-    pub fn adopt(fs: &Arc<Shared>, parent: u64, name: &[u8], e: Entry, t: Ticket) -> VfsResult<Arc<FuseVnode>> {
+    pub fn adopt(
+        fs: &Arc<Shared>,
+        parent: u64,
+        name: &[u8],
+        e: Entry,
+        t: Ticket,
+    ) -> VfsResult<Arc<FuseVnode>> {
         let v = Self::vnode_for(fs, e.node, e.generation, &e.attr, e.attr_valid, t)?;
-        fs.names_cached.store(!e.entry_valid.is_zero(), Ordering::Relaxed);
+        fs.names_cached
+            .store(!e.entry_valid.is_zero(), Ordering::Relaxed);
         if fs.mounted.load(Ordering::Acquire) {
-            fs.names.put(parent, name, &v, fs.expiry(e.entry_valid), fs.now());
+            fs.names
+                .put(parent, name, &v, fs.expiry(e.entry_valid), fs.now());
         }
         Ok(v)
     }
@@ -96,7 +114,14 @@ impl Shared {
     /// A READDIRPLUS entry: adopted if it is worth keeping (its name may be
     /// cached, or its vnode is live and gets fresh attributes), else its
     /// node is handed back to be forgotten in a batch.
-    fn offer(fs: &Arc<Shared>, parent: u64, name: &[u8], e: Entry, t: Ticket, usable: bool) -> Option<Node> {
+    fn offer(
+        fs: &Arc<Shared>,
+        parent: u64,
+        name: &[u8],
+        e: Entry,
+        t: Ticket,
+        usable: bool,
+    ) -> Option<Node> {
         let live = fs.inodes.get(e.node.id()).is_some();
         if usable && (live || !e.entry_valid.is_zero()) {
             // A bad entry (its type changed) drops its node: one FORGET.

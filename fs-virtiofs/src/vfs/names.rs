@@ -54,7 +54,10 @@ impl NameCache {
             if g.len >= CAPACITY {
                 g.evict(now, &mut evicted);
             }
-            g.dirs.entry(parent).or_default().insert(name.to_vec(), (v.clone(), expires));
+            g.dirs
+                .entry(parent)
+                .or_default()
+                .insert(name.to_vec(), (v.clone(), expires));
             g.len += 1;
         }
         drop(g);
@@ -83,7 +86,7 @@ impl Inner {
         if dir.is_empty() {
             self.dirs.remove(&parent);
         }
-        self.len -= 1;
+        self.len = self.len.saturating_sub(1);
         Some(v)
     }
 
@@ -100,7 +103,9 @@ impl Inner {
         }
         self.dirs.retain(|_, d| !d.is_empty());
         while self.dirs.values().map(BTreeMap::len).sum::<usize>() >= CAPACITY {
-            let Some((_, d)) = self.dirs.pop_first() else { break };
+            let Some((_, d)) = self.dirs.pop_first() else {
+                break;
+            };
             out.extend(d.into_values().map(|(v, _)| v));
         }
         self.len = self.dirs.values().map(BTreeMap::len).sum();

@@ -23,8 +23,12 @@ impl FuseVnode {
         check_name(name)?;
         self.dir()?;
         let t = self.fs.versions.ticket();
-        let flags = (OpenFlags::RDWR | OpenFlags::CREAT | OpenFlags::EXCL | OpenFlags::LARGEFILE).bits();
-        let (e, file) = self.fs.client.create(&self.node, name, flags, mode & 0o7777, UMASK)?;
+        let flags =
+            (OpenFlags::RDWR | OpenFlags::CREAT | OpenFlags::EXCL | OpenFlags::LARGEFILE).bits();
+        let (e, file) = self
+            .fs
+            .client
+            .create(&self.node, name, flags, mode & 0o7777, UMASK)?;
         self.dir_changed();
         let v = Shared::adopt(&self.fs, self.nodeid(), name, e, t)?;
         v.set_created(file);
@@ -35,7 +39,10 @@ impl FuseVnode {
         check_name(name)?;
         self.dir()?;
         let t = self.fs.versions.ticket();
-        let e = self.fs.client.mkdir(&self.node, name, mode & 0o7777, UMASK)?;
+        let e = self
+            .fs
+            .client
+            .mkdir(&self.node, name, mode & 0o7777, UMASK)?;
         self.dir_changed();
         Ok(Shared::adopt(&self.fs, self.nodeid(), name, e, t)?)
     }
@@ -56,7 +63,13 @@ impl FuseVnode {
             _ => 0,
         };
         let t = self.fs.versions.ticket();
-        let e = self.fs.client.mknod(&self.node, name, kind.mode_bits() | (mode & 0o7777), rdev, UMASK)?;
+        let e = self.fs.client.mknod(
+            &self.node,
+            name,
+            kind.mode_bits() | (mode & 0o7777),
+            rdev,
+            UMASK,
+        )?;
         self.dir_changed();
         Ok(Shared::adopt(&self.fs, self.nodeid(), name, e, t)?)
     }
@@ -104,7 +117,13 @@ impl FuseVnode {
     }
 
     /// RENAME, or RENAME2 with renameat2 flags.
-    pub(super) fn rename_to(&self, old: &[u8], new_dir: &VnodeRef, new: &[u8], flags: u32) -> VfsResult<()> {
+    pub(super) fn rename_to(
+        &self,
+        old: &[u8],
+        new_dir: &VnodeRef,
+        new: &[u8],
+        flags: u32,
+    ) -> VfsResult<()> {
         check_name(old)?;
         check_name(new)?;
         self.dir()?;

@@ -22,7 +22,16 @@ pub struct MountOptions {}
 /// Superblock flags that mount(2) data may spell out (Linux's
 /// `common_set_sb_flag` and `common_clear_sb_flag`).
 const SB_FLAGS: &[&[u8]] = &[
-    b"ro", b"rw", b"sync", b"async", b"dirsync", b"lazytime", b"nolazytime", b"mand", b"nomand", b"posixacl",
+    b"ro",
+    b"rw",
+    b"sync",
+    b"async",
+    b"dirsync",
+    b"lazytime",
+    b"nolazytime",
+    b"mand",
+    b"nomand",
+    b"posixacl",
 ];
 
 impl MountOptions {
@@ -48,11 +57,34 @@ mod tests {
 
     #[test]
     fn parses_like_linux_virtiofs() {
-        for ok in [&b""[..], b"dax=never", b"ro,dax=never,,sync\0garbage", b"rw,lazytime"] {
-            assert_eq!(MountOptions::parse(ok), Ok(MountOptions::default()), "{:?}", core::str::from_utf8(ok));
+        for ok in [
+            &b""[..],
+            b"dax=never",
+            b"ro,dax=never,,sync\0garbage",
+            b"rw,lazytime",
+        ] {
+            assert_eq!(
+                MountOptions::parse(ok),
+                Ok(MountOptions::default()),
+                "{:?}",
+                core::str::from_utf8(ok)
+            );
         }
-        for bad in [&b"dax"[..], b"dax=always", b"dax=inode", b"dax=", b"cache=auto", b"allow_other", b"ro,bogus"] {
-            assert_eq!(MountOptions::parse(bad), Err(Errno::EINVAL), "{:?}", core::str::from_utf8(bad));
+        for bad in [
+            &b"dax"[..],
+            b"dax=always",
+            b"dax=inode",
+            b"dax=",
+            b"cache=auto",
+            b"allow_other",
+            b"ro,bogus",
+        ] {
+            assert_eq!(
+                MountOptions::parse(bad),
+                Err(Errno::EINVAL),
+                "{:?}",
+                core::str::from_utf8(bad)
+            );
         }
     }
 }

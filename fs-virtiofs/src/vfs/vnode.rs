@@ -11,7 +11,9 @@ use super::attrcache::{AttrCache, Ticket};
 use super::{handle, Shared};
 use crate::client::{Node, OpenFile, Timeout};
 use crate::codec::FuseAttr;
-use lintel_vfs::{Attr, Errno, FileType, Handle, OpenFlags, SetAttr, StatFs, VfsResult, Vnode, VnodeRef};
+use lintel_vfs::{
+    Attr, Errno, FileType, Handle, OpenFlags, SetAttr, StatFs, VfsResult, Vnode, VnodeRef,
+};
 
 pub struct FuseVnode {
     pub(super) fs: Arc<Shared>,
@@ -26,7 +28,12 @@ pub struct FuseVnode {
 }
 
 impl FuseVnode {
-    pub(super) fn new(fs: &Arc<Shared>, node: Node, generation: u64, kind: FileType) -> Arc<FuseVnode> {
+    pub(super) fn new(
+        fs: &Arc<Shared>,
+        node: Node,
+        generation: u64,
+        kind: FileType,
+    ) -> Arc<FuseVnode> {
         Arc::new_cyclic(|me| FuseVnode {
             fs: fs.clone(),
             me: me.clone(),
@@ -115,10 +122,14 @@ impl Vnode for FuseVnode {
     /// earlier reply in flight is stale). Even a failure may have applied
     /// part of the change.
     fn setattr(&self, set: &SetAttr) -> VfsResult<()> {
-        let r = self.fs.client.setattr(&self.node, &attr::to_setattr(self.kind, set));
+        let r = self
+            .fs
+            .client
+            .setattr(&self.node, &attr::to_setattr(self.kind, set));
         self.invalidate_attr();
         let (a, valid) = r?;
-        self.store_attr(&a, valid, self.fs.versions.ticket()).map(|_| ())
+        self.store_attr(&a, valid, self.fs.versions.ticket())
+            .map(|_| ())
     }
 
     /// A kept name while `entry_valid` lasts, else a LOOKUP.
