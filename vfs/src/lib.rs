@@ -8,6 +8,7 @@
 extern crate alloc;
 
 pub mod dentry;
+pub mod dirbatch;
 pub mod fdtable;
 pub mod file;
 pub mod fs;

@@ -9,6 +9,7 @@ use crate::codec::getattr_mask;
 use crate::fid::Fid;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use lintel_vfs::dirbatch::DirBatch;
 use lintel_vfs::{DirEntry, Errno, FileType, Handle, OpenFlags, VfsResult};
 use spin::Mutex;
 
@@ -32,15 +33,6 @@ pub struct NineHandle {
     dir: Mutex<DirBatch>,
 }
 
-/// The last Rreaddir's entries, so small getdents buffers (musl uses
-/// 2 KiB) do not cost a round trip each.
-#[derive(Default)]
-struct DirBatch {
-    /// The cookie the entries were read from.
-    from: u64,
-    entries: Vec<DirEntry>,
-    valid: bool,
-}
 
 /// Opens `v`: the fid Tlcreate opened if `v` was just created, else a
 /// clone of its fid, Tlopen'ed. Devices, FIFOs and sockets are not opened
@@ -175,49 +167,6 @@ impl NineHandle {
         }
     }
 
-    fn list(
-        &self,
-        b: &mut DirBatch,
-        mut cur: u64,
-        sink: &mut dyn FnMut(&DirEntry) -> bool,
-    ) -> VfsResult<()> {
-        // Where `cur` continues in the kept batch; a rewind (0) always asks again.
-        let mut pos = match cur {
-            0 => None,
-            _ if !b.valid => None,
-            _ if b.from == cur => Some(0),
-            _ => b.entries.iter().position(|e| e.next == cur).map(|i| i + 1),
-        };
-        loop {
-            let i = match pos {
-                Some(i) if i < b.entries.len() => i,
-                // A kept end of the directory, shown once (then asked again).
-                Some(0) => {
-                    b.valid = false;
-                    return Ok(());
-                }
-                _ => {
-                    self.fetch(b, cur)?;
-                    if b.entries.is_empty() {
-                        return Ok(());
-                    }
-                    0
-                }
-            };
-            let before = cur;
-            for e in &b.entries[i..] {
-                if !sink(e) {
-                    return Ok(());
-                }
-                cur = e.next;
-            }
-            // A batch that leads back to where it started would never end.
-            if cur == before || cur == b.from {
-                return Err(Errno::EIO);
-            }
-            pos = Some(b.entries.len());
-        }
-    }
 }
 
 impl Handle for NineHandle {
@@ -257,7 +206,7 @@ impl Handle for NineHandle {
         }
         // Not held across round trips: work on the batch, then put it back.
         let mut b = core::mem::take(&mut *self.dir.lock());
-        let r = self.list(&mut b, cookie, sink);
+        let r = b.list(cookie, sink, &mut |b, at| self.fetch(b, at));
         *self.dir.lock() = b;
         r
     }
