@@ -23,11 +23,6 @@ pub fn use_ecam(base: u64, first: u8, last: u8) -> bool {
     true
 }
 
-/// Whether config accesses go through ECAM.
-pub fn ecam_in_use() -> bool {
-    ECAM_BASE.load(Ordering::Relaxed) != 0
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Config {
     pub bus: u8,

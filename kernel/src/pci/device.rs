@@ -14,7 +14,6 @@ pub struct PciDevice {
     pub cfg: Config,
     pub vendor: u16,
     pub device: u16,
-    pub class: u32,
     pub bars: [Option<Bar>; 6],
     /// (capability id, offset in config space)
     pub caps: Vec<(u8, u8)>,
@@ -92,7 +91,6 @@ impl PciDevice {
             cfg,
             vendor,
             device: (id >> 16) as u16,
-            class: cfg.read32(0x08) >> 8,
             bars: read_bars(&cfg),
             caps: read_caps(&cfg),
         })

@@ -5,5 +5,5 @@
 mod config;
 mod device;
 
-pub use config::{ecam_in_use, use_ecam};
+pub use config::use_ecam;
 pub use device::{enumerate, Bar, PciDevice};

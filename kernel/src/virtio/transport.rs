@@ -12,7 +12,6 @@ use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 pub const VENDOR: u16 = 0x1af4;
 const CAP_VENDOR: u8 = 0x09;
-const CAP_MSIX: u8 = 0x11;
 
 enum Kind {
     Modern { common: Regs, notify: Regs, notify_mult: u32, isr: Regs, device: Option<Regs> },
@@ -148,10 +147,6 @@ impl PciTransport {
 
     pub fn is_legacy(&self) -> bool {
         matches!(self.kind, Kind::Legacy { .. })
-    }
-
-    pub fn device_id(&self) -> u32 {
-        self.device_id
     }
 
     /// The ISR register: reading it acknowledges a legacy interrupt.
