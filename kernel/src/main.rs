@@ -72,6 +72,7 @@ pub extern "C" fn kernel_main(start_info: u32, boot_tsc: u64) -> ! {
     let Some(heap) = mem::frame::alloc_contiguous(hf) else { panic!("no room for a {hf}-frame heap") };
     mem::heap::init(phys::to_virt(heap) as usize, (hf * phys::FRAME_SIZE) as usize);
     virtio::irq::init_lapic();
+    virtio::irq::start_tick();
     if let Some((base, first, last)) = acpi::mcfg(boot.rsdp) {
         if pci::use_ecam(base, first, last) {
             log::info!("pci: ECAM at {base:#x}, buses {first}-{last}");

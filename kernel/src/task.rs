@@ -57,7 +57,9 @@ impl Kernel for Services<'_> {
         self.aspace.remap(from, to, len)
     }
     fn wait_until(&mut self, ready: &mut dyn FnMut() -> bool, deadline_ns: Option<u64>) -> bool {
-        // One thread and no interrupts yet: waiting is polling.
+        // One thread: nothing else can run, so sleep in hlt until an
+        // interrupt (a device or the periodic tick) and look again.
+        use x86_64::instructions::interrupts;
         loop {
             if ready() {
                 return true;
@@ -65,7 +67,8 @@ impl Kernel for Services<'_> {
             if deadline_ns.is_some_and(|d| time::tsc::uptime_ns() >= d) {
                 return false;
             }
-            core::hint::spin_loop();
+            interrupts::enable_and_hlt();
+            interrupts::disable();
         }
     }
     fn monotonic_ns(&self) -> u64 {

@@ -131,3 +131,16 @@ mod tests {
         assert_eq!(t.call("sched_getaffinity", [0, 4, buf, 0, 0, 0]) as i64, -22);
     }
 }
+
+/// sysinfo(2): uptime, memory (mem_unit 1), one process.
+pub fn sys_sysinfo(cx: &mut Cx, info: u64) -> SysResult {
+    let (total, free) = cx.k.memory_stats();
+    let mut b = [0u8; 112];
+    b[..8].copy_from_slice(&(cx.k.monotonic_ns() / 1_000_000_000).to_le_bytes());
+    b[32..40].copy_from_slice(&total.to_le_bytes());
+    b[40..48].copy_from_slice(&free.to_le_bytes());
+    b[80..82].copy_from_slice(&1u16.to_le_bytes());
+    b[104..108].copy_from_slice(&1u32.to_le_bytes());
+    write_bytes(cx.k, &cx.p.mm, info, &b)?;
+    Ok(0)
+}

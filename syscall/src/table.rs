@@ -105,6 +105,12 @@ static TABLE: SysnoMap<Handler> = SysnoMap::from_slice(&[
     (Sysno::set_robust_list, h!(process::sys_set_robust_list, 0, 1)),
     (Sysno::umask, h!(process::sys_umask, 0)),
     (Sysno::prctl, h!(process::sys_prctl, 0, 1)),
+    (Sysno::getpgid, h!(process::sys_getpgid, 0)),
+    (Sysno::getpgrp, h!(process::sys_getpgrp)),
+    (Sysno::getsid, h!(process::sys_getsid, 0)),
+    (Sysno::setsid, h!(process::sys_setsid)),
+    (Sysno::setpgid, h!(process::sys_setpgid, 0, 1)),
+    (Sysno::sched_yield, h!(process::sys_sched_yield)),
     (Sysno::arch_prctl, h!(process::sys_arch_prctl, 0, 1)),
     (Sysno::execve, h!(process::sys_execve, 0, 1, 2)),
     (Sysno::execveat, h!(process::sys_execveat, 0, 1, 2, 3, 4)),
@@ -118,6 +124,10 @@ static TABLE: SysnoMap<Handler> = SysnoMap::from_slice(&[
     (Sysno::clock_getres, h!(time::sys_clock_getres, 0, 1)),
     (Sysno::gettimeofday, h!(time::sys_gettimeofday, 0, 1)),
     (Sysno::time, h!(time::sys_time, 0)),
+    (Sysno::nanosleep, h!(time::sys_nanosleep, 0, 1)),
+    (Sysno::clock_nanosleep, h!(time::sys_clock_nanosleep, 0, 1, 2, 3)),
+    (Sysno::times, h!(time::sys_times, 0)),
+    (Sysno::getrusage, h!(time::sys_getrusage, 0, 1)),
     // system information
     (Sysno::uname, h!(info::sys_uname, 0)),
     (Sysno::getrandom, h!(info::sys_getrandom, 0, 1, 2)),
@@ -125,6 +135,7 @@ static TABLE: SysnoMap<Handler> = SysnoMap::from_slice(&[
     (Sysno::getrlimit, h!(info::sys_getrlimit, 0, 1)),
     (Sysno::setrlimit, h!(info::sys_setrlimit, 0, 1)),
     (Sysno::sched_getaffinity, h!(info::sys_sched_getaffinity, 0, 1, 2)),
+    (Sysno::sysinfo, h!(info::sys_sysinfo, 0)),
 ]);
 
 /// Runs system call `nr` for `p`; returns the value for `rax` (negative errno on failure).

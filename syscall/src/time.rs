@@ -83,3 +83,116 @@ mod tests {
         assert_eq!(t.peek(buf, 16), [1_700_000_000u64.to_le_bytes(), 123_456u64.to_le_bytes()].concat());
     }
 }
+
+const TIMER_ABSTIME: u64 = 1;
+
+fn read_timespec(cx: &mut Cx, at: u64) -> Result<u64, Errno> {
+    let ts: Timespec = crate::user::read_val(cx.k, &cx.p.mm, at)?;
+    if (ts.sec as i64) < 0 || ts.nsec >= 1_000_000_000 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(ts.sec.saturating_mul(1_000_000_000).saturating_add(ts.nsec))
+}
+
+/// Sleeps until the monotonic clock reaches `deadline` (no signal can
+/// interrupt it yet, so `rem` is never written).
+fn sleep_until(cx: &mut Cx, deadline: u64) -> SysResult {
+    cx.k.wait_until(&mut || false, Some(deadline));
+    Ok(0)
+}
+
+pub fn sys_nanosleep(cx: &mut Cx, req: u64, _rem: u64) -> SysResult {
+    let ns = read_timespec(cx, req)?;
+    let deadline = cx.k.monotonic_ns().saturating_add(ns);
+    sleep_until(cx, deadline)
+}
+
+pub fn sys_clock_nanosleep(cx: &mut Cx, clock: u64, flags: u64, req: u64, _rem: u64) -> SysResult {
+    let realtime = match clock {
+        CLOCK_REALTIME | CLOCK_TAI => true,
+        CLOCK_MONOTONIC | CLOCK_BOOTTIME => false,
+        // The CPU-time clocks of a thread cannot be slept on; others are invalid.
+        CLOCK_THREAD_CPUTIME_ID => return Err(Errno::EINVAL),
+        CLOCK_PROCESS_CPUTIME_ID => return Err(Errno::EOPNOTSUPP),
+        _ => return Err(Errno::EINVAL),
+    };
+    let ns = read_timespec(cx, req)?;
+    let now_mono = cx.k.monotonic_ns();
+    let deadline = if flags & TIMER_ABSTIME == 0 {
+        now_mono.saturating_add(ns)
+    } else if realtime {
+        now_mono.saturating_add(ns.saturating_sub(cx.k.realtime_ns()))
+    } else {
+        ns
+    };
+    sleep_until(cx, deadline)
+}
+
+/// `struct tms` in clock ticks (USER_HZ = 100): the process has had the CPU
+/// since boot; children come with fork.
+pub fn sys_times(cx: &mut Cx, buf: u64) -> SysResult {
+    let ticks = cx.k.monotonic_ns() / 10_000_000;
+    if buf != 0 {
+        let mut b = [0u8; 32];
+        b[..8].copy_from_slice(&ticks.to_le_bytes());
+        crate::user::write_bytes(cx.k, &cx.p.mm, buf, &b)?;
+    }
+    Ok(ticks)
+}
+
+const RUSAGE_SELF: i64 = 0;
+const RUSAGE_CHILDREN: i64 = -1;
+const RUSAGE_THREAD: i64 = 1;
+
+pub fn sys_getrusage(cx: &mut Cx, who: u64, usage: u64) -> SysResult {
+    let ns = match who as i64 {
+        RUSAGE_SELF | RUSAGE_THREAD => cx.k.monotonic_ns(),
+        RUSAGE_CHILDREN => 0,
+        _ => return Err(Errno::EINVAL),
+    };
+    // struct rusage: utime, stime (timevals), then 14 longs; maxrss in KiB.
+    let mut b = [0u8; 144];
+    b[..8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
+    b[8..16].copy_from_slice(&(ns % 1_000_000_000 / 1000).to_le_bytes());
+    let rss_kib = cx.p.mm.mapped_pages() * 4;
+    if who as i64 != RUSAGE_CHILDREN {
+        b[32..40].copy_from_slice(&rss_kib.to_le_bytes());
+    }
+    crate::user::write_bytes(cx.k, &cx.p.mm, usage, &b)?;
+    Ok(0)
+}
+
+#[cfg(test)]
+mod sleep_tests {
+    use crate::testkit::TestBed;
+
+    #[test]
+    fn sleeps_last_as_long_as_asked_and_validate() {
+        let mut t = TestBed::new();
+        let buf = t.scratch();
+        t.poke(buf, &[2u64.to_le_bytes(), 5u64.to_le_bytes()].concat());
+        t.k.mono = 1000;
+        assert_eq!(t.call("nanosleep", [buf, 0, 0, 0, 0, 0]), 0);
+        assert_eq!(t.k.mono, 1000 + 2_000_000_005);
+        // Absolute monotonic deadline.
+        t.poke(buf, &[3u64.to_le_bytes(), 0u64.to_le_bytes()].concat());
+        assert_eq!(t.call("clock_nanosleep", [1, 1, buf, 0, 0, 0]), 0);
+        assert_eq!(t.k.mono, 3_000_000_000);
+        t.poke(buf, &[0u64.to_le_bytes(), 1_000_000_000u64.to_le_bytes()].concat());
+        assert_eq!(t.call("nanosleep", [buf, 0, 0, 0, 0, 0]) as i64, -22);
+        assert_eq!(t.call("clock_nanosleep", [3, 0, buf, 0, 0, 0]) as i64, -22);
+        assert_eq!(t.call("nanosleep", [8, 0, 0, 0, 0, 0]) as i64, -14);
+    }
+
+    #[test]
+    fn times_and_rusage() {
+        let mut t = TestBed::new();
+        let buf = t.scratch();
+        t.k.mono = 2_500_000_000;
+        assert_eq!(t.call("times", [buf, 0, 0, 0, 0, 0]), 250);
+        assert_eq!(t.peek(buf, 8), 250u64.to_le_bytes());
+        assert_eq!(t.call("getrusage", [0, buf, 0, 0, 0, 0]), 0);
+        assert_eq!(t.peek(buf, 16), [2u64.to_le_bytes(), 500_000u64.to_le_bytes()].concat());
+        assert_eq!(t.call("getrusage", [7, buf, 0, 0, 0, 0]) as i64, -22);
+    }
+}

@@ -126,20 +126,29 @@ pub fn enable_intx(d: &PciDevice, isr: Isr) -> bool {
     io.write32(0, reg);
     io.write32(0x10, INTX_VECTOR as u32 | 1 << 15); // level-triggered, active high, unmasked
     INTX_DEVICES.lock().push(isr);
-    start_tick();
     log::info!("virtio: no MSI-X; INTx on I/O APIC pin {line}");
     true
 }
 
-/// A periodic local-APIC timer, so a wait on INTx wakes up even if the
-/// routing guess is wrong (machines whose firmware tables we do not read).
-fn start_tick() {
-    if let Some(v) = lapic() {
-        let r = super::mmio_reg::Regs::new(v, 4096);
-        r.write32(0x3e0, 0x3); // divide by 16
-        r.write32(0x320, TICK_VECTOR as u32 | 1 << 17); // periodic
-        r.write32(0x380, 200_000);
+/// Starts the periodic local-APIC tick (about 250 Hz, calibrated against
+/// the TSC): waits sleep in `hlt` between ticks instead of spinning, and a
+/// wait on INTx wakes up even if a machine routes the line elsewhere.
+pub fn start_tick() {
+    let Some(v) = lapic() else { return };
+    let r = super::mmio_reg::Regs::new(v, 4096);
+    r.write32(0x3e0, 0x3); // divide by 16
+    r.write32(0x320, 1 << 16); // masked while measuring
+    r.write32(0x380, u32::MAX);
+    let t0 = crate::time::tsc::uptime_ns();
+    while crate::time::tsc::uptime_ns() - t0 < 1_000_000 {
+        core::hint::spin_loop();
     }
+    let per_ms = u32::MAX - r.read32(0x390);
+    r.write32(0x380, 0);
+    let count = per_ms.saturating_mul(4).max(1000);
+    r.write32(0x320, TICK_VECTOR as u32 | 1 << 17); // periodic
+    r.write32(0x380, count);
+    log::info!("local APIC tick every 4 ms ({per_ms} counts/ms)");
 }
 
 /// Sleeps until `done()` holds, waking on device interrupts; without

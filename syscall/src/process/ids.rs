@@ -113,3 +113,44 @@ pub fn sys_prctl(cx: &mut Cx, option: u64, arg2: u64) -> SysResult {
         _ => Err(crate::Errno::EINVAL),
     }
 }
+
+/// Process groups and sessions: the first program is pid 1, the leader of
+/// its own group and session (fork brings more processes).
+pub fn sys_getpgid(cx: &mut Cx, pid: u64) -> SysResult {
+    if pid != 0 && pid as i32 != cx.p.pid {
+        return Err(crate::Errno::ESRCH);
+    }
+    Ok(cx.p.pid as u64)
+}
+
+pub fn sys_getpgrp(cx: &mut Cx) -> SysResult {
+    Ok(cx.p.pid as u64)
+}
+
+pub fn sys_getsid(cx: &mut Cx, pid: u64) -> SysResult {
+    sys_getpgid(cx, pid)
+}
+
+/// A group leader cannot start a new session (EPERM), as on Linux.
+pub fn sys_setsid(_cx: &mut Cx) -> SysResult {
+    Err(crate::Errno::EPERM)
+}
+
+pub fn sys_setpgid(cx: &mut Cx, pid: u64, pgid: u64) -> SysResult {
+    if (pgid as i64) < 0 {
+        return Err(crate::Errno::EINVAL);
+    }
+    if pid != 0 && pid as i32 != cx.p.pid {
+        return Err(crate::Errno::ESRCH);
+    }
+    // A session leader cannot change its group; staying in it is allowed.
+    if pgid == 0 || pgid as i32 == cx.p.pid {
+        Ok(0)
+    } else {
+        Err(crate::Errno::EPERM)
+    }
+}
+
+pub fn sys_sched_yield(_cx: &mut Cx) -> SysResult {
+    Ok(0)
+}
