@@ -81,6 +81,11 @@ pub extern "C" fn kernel_main(start_info: u32, boot_tsc: u64) -> ! {
 
     let cfg = lintel_rootfs::cmdline::parse(boot.cmdline);
     klog::set_quiet(cfg.quiet);
+    if let Some(ns) = cfg.clock_ns {
+        // The host read its clock just before starting the VMM: count the
+        // time since (as uptime) on top of it.
+        time::set_realtime(ns);
+    }
     console::set_tty(cfg.tty);
     log::info!(
         "Lintel {}: {} MiB RAM, TSC {} MHz, heap {} MiB",

@@ -19,6 +19,9 @@ pub struct BootConfig {
     pub mounts: Vec<Vec<u8>>,
     /// `virtio=legacy`: drive transitional devices through their legacy interface.
     pub virtio_legacy: bool,
+    /// `clock=SECONDS.NANOS`: the host's wall clock when it started the VMM,
+    /// finer than the RTC's whole seconds.
+    pub clock_ns: Option<u64>,
     /// `quiet`: only warnings and the exit line in the kernel log.
     pub quiet: bool,
     /// `console=tty`: the console behaves as a terminal (the host's is one).
@@ -54,6 +57,21 @@ pub fn percent_decode(s: &[u8]) -> Vec<u8> {
     out
 }
 
+/// "1700000000.123456789" (nanoseconds optional) as nanoseconds since the epoch.
+fn parse_clock(v: &[u8]) -> Option<u64> {
+    let s = core::str::from_utf8(v).ok()?;
+    let (secs, frac) = s.split_once('.').unwrap_or((s, ""));
+    let secs: u64 = secs.parse().ok()?;
+    if frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut nanos = 0u64;
+    for i in 0..9 {
+        nanos = nanos * 10 + frac.as_bytes().get(i).map_or(0, |b| (b - b'0') as u64);
+    }
+    secs.checked_mul(1_000_000_000)?.checked_add(nanos)
+}
+
 pub fn parse(cmdline: &[u8]) -> BootConfig {
     let mut c = BootConfig::default();
     for tok in cmdline.split(|b| b.is_ascii_whitespace()).filter(|t| !t.is_empty()) {
@@ -70,6 +88,7 @@ pub fn parse(cmdline: &[u8]) -> BootConfig {
             (b"mount", Some(v)) => c.mounts.push(v),
             (b"virtio", Some(v)) if v == b"legacy" => c.virtio_legacy = true,
             (b"virtio", Some(v)) if v == b"modern" => c.virtio_legacy = false,
+            (b"clock", Some(v)) if parse_clock(&v).is_some() => c.clock_ns = parse_clock(&v),
             (b"console", Some(v)) if v == b"tty" => c.tty = true,
             (b"quiet", None) => c.quiet = true,
             _ => c.unknown.push(tok.to_vec()),
@@ -97,6 +116,9 @@ mod tests {
         let c = parse(b"  foo  argv=%zz%4 console=tty root=initrd mount=9p:data:/mnt rootflags=cache%3Dloose virtio=legacy");
         assert_eq!(c.mounts, [&b"9p:data:/mnt"[..]]);
         assert_eq!(c.rootflags, b"cache=loose");
+        assert_eq!(parse(b"clock=1700000000.5").clock_ns, Some(1_700_000_000_500_000_000));
+        assert_eq!(parse(b"clock=12").clock_ns, Some(12_000_000_000));
+        assert_eq!(parse(b"clock=1.2.3").clock_ns, None);
         assert!(c.virtio_legacy);
         assert_eq!(c.unknown, [&b"foo"[..]]);
         assert_eq!(c.argv, [&b"%zz%4"[..]]);

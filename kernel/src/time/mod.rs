@@ -12,6 +12,11 @@ pub fn init_realtime() -> u64 {
     s
 }
 
+/// Sets the wall clock from the host's `clock=` (finer than the RTC).
+pub fn set_realtime(ns: u64) {
+    BOOT_REALTIME_NS.store(ns, Ordering::Relaxed);
+}
+
 pub fn realtime_ns() -> u64 {
     BOOT_REALTIME_NS.load(Ordering::Relaxed) + tsc::uptime_ns()
 }
