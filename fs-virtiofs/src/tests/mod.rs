@@ -6,6 +6,7 @@ mod client;
 mod codec;
 mod lookups;
 mod malformed;
+mod removed;
 mod robust;
 mod samples;
 mod scripted;

@@ -12,16 +12,16 @@ use crate::vfs::FuseVnode;
 use crate::{Client, ClientConfig, MountOptions, VirtioFs};
 use lintel_vfs::{DirEntry, Errno, FileSystem, FileType, OpenFlags, SetAttr, VnodeRef, FUSE_MAGIC};
 
-const SEC: u64 = 1_000_000_000;
+pub(super) const SEC: u64 = 1_000_000_000;
 
-struct Mount {
-    t: Arc<Scripted>,
+pub(super) struct Mount {
+    pub t: Arc<Scripted>,
     now: Arc<AtomicU64>,
-    fs: Arc<VirtioFs>,
+    pub fs: Arc<VirtioFs>,
 }
 
 impl Mount {
-    fn new(entry: (u64, u32), attr: (u64, u32)) -> Mount {
+    pub fn new(entry: (u64, u32), attr: (u64, u32)) -> Mount {
         let t = Arc::new(Scripted::new());
         t.set_timeouts(entry, attr);
         let c = Client::new(t.clone(), ClientConfig::default()).unwrap();
@@ -34,26 +34,34 @@ impl Mount {
         );
         Mount { t, now, fs }
     }
-    fn advance(&self, ns: u64) {
+    pub fn advance(&self, ns: u64) {
         self.now.fetch_add(ns, Ordering::Relaxed);
     }
-    fn root(&self) -> VnodeRef {
+    pub fn root(&self) -> VnodeRef {
         self.fs.root()
     }
-    fn count(&self, opcode: u32) -> usize {
+    pub fn count(&self, opcode: u32) -> usize {
         self.t.count(opcode)
     }
 }
 
-fn id(v: &VnodeRef) -> u64 {
+pub(super) fn id(v: &VnodeRef) -> u64 {
     v.as_any().downcast_ref::<FuseVnode>().unwrap().nodeid()
 }
 
-fn answer(t: &Scripted, opcode: u32, a: impl Fn(&super::scripted::Req) -> Answer + Send + 'static) {
+pub(super) fn answer(
+    t: &Scripted,
+    opcode: u32,
+    a: impl Fn(&super::scripted::Req) -> Answer + Send + 'static,
+) {
     t.on(move |r| (r.opcode() == opcode).then(|| a(r)));
 }
 
-fn list(h: &dyn lintel_vfs::Handle, from: u64, max: usize) -> Vec<(Vec<u8>, u64, FileType)> {
+pub(super) fn list(
+    h: &dyn lintel_vfs::Handle,
+    from: u64,
+    max: usize,
+) -> Vec<(Vec<u8>, u64, FileType)> {
     let mut out = Vec::new();
     h.readdir(from, &mut |e: &DirEntry| {
         if out.len() == max {

@@ -57,6 +57,9 @@ struct Slot {
     filled: u64,
     /// The version of this slot's last invalidation.
     invalid_at: u64,
+    /// The latest attributes any reply brought, valid or not: what a
+    /// directory we removed last was (removed.rs).
+    last: Option<Attr>,
 }
 
 #[derive(Default)]
@@ -78,6 +81,7 @@ impl AttrCache {
     /// Keeps `attr` until `expires`, unless an invalidation came after `t`.
     pub fn put(&self, v: &Versions, attr: Attr, expires: u64, t: Ticket) {
         let mut s = self.slot.lock();
+        s.last = Some(attr);
         if t.0 < s.invalid_at || t.0 < v.all_invalid_at() {
             return;
         }
@@ -86,7 +90,13 @@ impl AttrCache {
             expires,
             filled: t.0,
             invalid_at: s.invalid_at,
+            last: s.last,
         };
+    }
+
+    /// The latest attributes seen, however old.
+    pub fn last(&self) -> Option<Attr> {
+        self.slot.lock().last
     }
 
     pub fn invalidate(&self, v: &Versions) {
@@ -142,5 +152,11 @@ mod tests {
         assert_eq!(c.get(&v, 0), None);
         c.put(&v, attr(5), 1000, v.ticket());
         assert_eq!(c.get(&v, 0).map(|a| a.size), Some(5));
+        // The latest reply is remembered, even one too early to keep.
+        let early = v.ticket();
+        c.invalidate(&v);
+        c.put(&v, attr(6), 1000, early);
+        assert_eq!(c.get(&v, 0), None);
+        assert_eq!(c.last().map(|a| a.size), Some(6));
     }
 }

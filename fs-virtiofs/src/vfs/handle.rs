@@ -26,7 +26,6 @@ pub struct FuseHandle {
     dir: Mutex<DirBatch>,
 }
 
-
 /// Opens `v`: the handle CREATE opened if `v` was just created, else an
 /// OPEN (OPENDIR). Devices, FIFOs and sockets are not opened on the
 /// daemon (that would reach the host's), as in Linux.
@@ -132,7 +131,6 @@ impl FuseHandle {
             at = last;
         }
     }
-
 }
 
 impl Handle for FuseHandle {
@@ -169,10 +167,15 @@ impl Handle for FuseHandle {
     }
 
     /// READDIR(PLUS) from the cookie `cookie` (an entry's `off`); entries
-    /// are the daemon's, "." and ".." included as it sends them.
+    /// are the daemon's, "." and ".." included as it sends them. A
+    /// directory we removed is ENOENT, as Linux's iterate_dir says of a
+    /// dead one.
     fn readdir(&self, cookie: u64, sink: &mut dyn FnMut(&DirEntry) -> bool) -> VfsResult<()> {
         if !self.file.is_dir() {
             return Err(Errno::ENOTDIR);
+        }
+        if self.vnode.is_dead() {
+            return Err(Errno::ENOENT);
         }
         // Not held across round trips: work on the batch, then put it back.
         let mut b = core::mem::take(&mut *self.dir.lock());

@@ -14,6 +14,8 @@
 //!   then reuses the dentries it holds without asking (it has no
 //!   revalidation hook), so those names outlive `entry_valid`.
 //! - ".." never reaches the daemon: the VFS resolves it from its dentries.
+//! - A directory we removed stays, for the vnodes that hold it, what it
+//!   last was with nlink 0, and nothing can be made in it (`removed.rs`).
 
 mod attr;
 mod attrcache;
@@ -23,6 +25,7 @@ mod inodes;
 mod names;
 mod namespace;
 mod options;
+mod removed;
 mod vnode;
 
 pub use clock::Clock;
@@ -39,6 +42,7 @@ use attrcache::{Ticket, Versions};
 use inodes::InodeTable;
 use lintel_vfs::{Errno, FileSystem, FileType, VfsResult, VnodeRef};
 use names::NameCache;
+use removed::DirNames;
 
 /// What every vnode and handle of one mount shares.
 pub(crate) struct Shared {
@@ -47,6 +51,8 @@ pub(crate) struct Shared {
     clock: Arc<dyn Clock>,
     pub inodes: InodeTable,
     pub names: NameCache,
+    /// Directories by the name they were last seen under (removed.rs).
+    pub dirs: DirNames,
     pub versions: Versions,
     /// The last entry came with a non-zero `entry_valid`.
     names_cached: AtomicBool,
@@ -72,7 +78,9 @@ impl Shared {
     }
 
     /// The vnode for an entry: the live one for its node id (which absorbs
-    /// the new lookup), or a new one. Its attributes are refreshed.
+    /// the new lookup), or a new one. Its attributes are refreshed. A
+    /// directory we removed is never named again, so an entry for its id
+    /// is a new object (a daemon that reused the id): a new vnode.
     fn vnode_for(
         fs: &Arc<Shared>,
         node: Node,
@@ -85,7 +93,7 @@ impl Shared {
         let id = node.id();
         let (v, _) = fs.inodes.get_or_insert(
             id,
-            |v| v.generation == generation && v.kind == kind,
+            |v| v.generation == generation && v.kind == kind && !v.is_dead(),
             move || FuseVnode::new(fs, node, generation, kind),
         );
         v.store_attr(e, valid, t)?;
@@ -93,7 +101,7 @@ impl Shared {
     }
 
     /// Takes an entry for `name` in `parent`: its vnode, whose name is
-    /// kept for `entry_valid`.
+    /// kept for `entry_valid` (and a directory's recorded for rmdir).
     pub fn adopt(
         fs: &Arc<Shared>,
         parent: u64,
@@ -102,6 +110,9 @@ impl Shared {
         t: Ticket,
     ) -> VfsResult<Arc<FuseVnode>> {
         let v = Self::vnode_for(fs, e.node, e.generation, &e.attr, e.attr_valid, t)?;
+        if v.kind == FileType::Directory {
+            fs.dirs.put(parent, name, &v);
+        }
         fs.names_cached
             .store(!e.entry_valid.is_zero(), Ordering::Relaxed);
         if fs.mounted.load(Ordering::Acquire) {
@@ -150,6 +161,7 @@ impl VirtioFs {
             clock,
             inodes: InodeTable::default(),
             names: NameCache::default(),
+            dirs: DirNames::default(),
             versions: Versions::new(),
             names_cached: AtomicBool::new(false),
             mounted: AtomicBool::new(true),
@@ -176,6 +188,12 @@ impl VirtioFs {
     /// Live vnodes (node ids the VFS or the caches hold).
     pub fn live_vnodes(&self) -> usize {
         self.shared.inodes.len()
+    }
+
+    /// Directory names recorded for rmdir (removed.rs), dropped ones included.
+    #[cfg(test)]
+    pub(crate) fn recorded_dirs(&self) -> usize {
+        self.shared.dirs.len()
     }
 
     /// Forgets every kept name and attribute, so the next access asks the

@@ -1,11 +1,15 @@
 //! The directory operations of a FUSE vnode: creating, linking, removing
 //! and renaming names. The daemon checks what depends on the directory's
-//! contents (EEXIST, ENOENT, ENOTEMPTY, …); its errno passes through.
+//! contents (EEXIST, ENOENT, ENOTEMPTY, …); its errno passes through,
+//! except ESTALE from a directory we removed meanwhile, which is ENOENT
+//! (`FuseVnode::in_dir`). A directory we removed, by rmdir or a rename
+//! over it, is marked dead for whoever holds it (removed.rs).
 
 use super::attr::{check_name, encode_dev};
 use super::vnode::FuseVnode;
 use super::Shared;
-use lintel_vfs::{Errno, FileType, OpenFlags, VfsResult, VnodeRef, S_IFMT};
+use alloc::sync::Arc;
+use lintel_vfs::{Errno, FileType, OpenFlags, VfsResult, VnodeRef, RENAME_EXCHANGE, S_IFMT};
 
 /// The umask sent with CREATE, MKNOD and MKDIR: the VFS has applied the
 /// process's already.
@@ -28,7 +32,8 @@ impl FuseVnode {
         let (e, file) = self
             .fs
             .client
-            .create(&self.node, name, flags, mode & 0o7777, UMASK)?;
+            .create(&self.node, name, flags, mode & 0o7777, UMASK)
+            .map_err(|e| self.in_dir(e))?;
         self.dir_changed();
         let v = Shared::adopt(&self.fs, self.nodeid(), name, e, t)?;
         v.set_created(file);
@@ -42,7 +47,8 @@ impl FuseVnode {
         let e = self
             .fs
             .client
-            .mkdir(&self.node, name, mode & 0o7777, UMASK)?;
+            .mkdir(&self.node, name, mode & 0o7777, UMASK)
+            .map_err(|e| self.in_dir(e))?;
         self.dir_changed();
         Ok(Shared::adopt(&self.fs, self.nodeid(), name, e, t)?)
     }
@@ -63,13 +69,17 @@ impl FuseVnode {
             _ => 0,
         };
         let t = self.fs.versions.ticket();
-        let e = self.fs.client.mknod(
-            &self.node,
-            name,
-            kind.mode_bits() | (mode & 0o7777),
-            rdev,
-            UMASK,
-        )?;
+        let e = self
+            .fs
+            .client
+            .mknod(
+                &self.node,
+                name,
+                kind.mode_bits() | (mode & 0o7777),
+                rdev,
+                UMASK,
+            )
+            .map_err(|e| self.in_dir(e))?;
         self.dir_changed();
         Ok(Shared::adopt(&self.fs, self.nodeid(), name, e, t)?)
     }
@@ -78,7 +88,11 @@ impl FuseVnode {
         check_name(name)?;
         self.dir()?;
         let t = self.fs.versions.ticket();
-        let e = self.fs.client.symlink(&self.node, name, target)?;
+        let e = self
+            .fs
+            .client
+            .symlink(&self.node, name, target)
+            .map_err(|e| self.in_dir(e))?;
         self.dir_changed();
         Ok(Shared::adopt(&self.fs, self.nodeid(), name, e, t)?)
     }
@@ -92,14 +106,19 @@ impl FuseVnode {
             return Err(Errno::EPERM);
         }
         let t = self.fs.versions.ticket();
-        let e = self.fs.client.link(&tv.node, &self.node, name)?;
+        let e = self
+            .fs
+            .client
+            .link(&tv.node, &self.node, name)
+            .map_err(|e| self.in_dir(e))?;
         self.dir_changed();
         Shared::adopt(&self.fs, self.nodeid(), name, e, t)?;
         Ok(())
     }
 
     /// UNLINK or RMDIR. The victim's link count changed and its node id is
-    /// not known here, so every kept attribute goes stale.
+    /// not known here, so every kept attribute goes stale; a directory
+    /// removed is dead to whoever still holds it (removed.rs).
     pub(super) fn remove(&self, name: &[u8], dir: bool) -> VfsResult<()> {
         check_name(name)?;
         self.dir()?;
@@ -109,11 +128,16 @@ impl FuseVnode {
             self.fs.client.unlink(&self.node, name)
         };
         self.fs.names.remove(self.nodeid(), name);
-        if r.is_ok() {
-            self.dir_changed();
-            self.fs.versions.invalidate_all();
+        r.map_err(|e| self.in_dir(e))?;
+        self.dir_changed();
+        self.fs.versions.invalidate_all();
+        // A name UNLINK removed is no directory: a record of one is stale.
+        if let Some(victim) = self.fs.dirs.take(self.nodeid(), name) {
+            if dir {
+                victim.kill();
+            }
         }
-        r
+        Ok(())
     }
 
     /// RENAME, or RENAME2 with renameat2 flags.
@@ -132,12 +156,22 @@ impl FuseVnode {
         let r = self.fs.client.rename(&self.node, old, &nd.node, new, flags);
         self.fs.names.remove(self.nodeid(), old);
         self.fs.names.remove(nd.nodeid(), new);
-        if r.is_ok() {
-            self.dir_changed();
-            nd.dir_changed();
-            // The moved file's ctime, a replaced file's link count.
-            self.fs.versions.invalidate_all();
+        r.map_err(|e| nd.in_dir(self.in_dir(e)))?;
+        self.dir_changed();
+        nd.dir_changed();
+        // The moved file's ctime, a replaced file's link count.
+        self.fs.versions.invalidate_all();
+        let (from, to) = ((self.nodeid(), old), (nd.nodeid(), new));
+        if flags & RENAME_EXCHANGE != 0 {
+            self.fs.dirs.exchanged(from, to);
+        } else if let Some(replaced) = self.fs.dirs.moved(from, to) {
+            // A directory renamed over another kills it, as Linux's
+            // S_DEAD; two names of one node (a no-op rename) do not.
+            let moved = self.fs.dirs.get(to.0, to.1);
+            if moved.is_some_and(|m| !Arc::ptr_eq(&m, &replaced)) {
+                replaced.kill();
+            }
         }
-        r
+        Ok(())
     }
 }

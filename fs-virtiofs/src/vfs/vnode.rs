@@ -4,6 +4,7 @@
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::any::Any;
+use core::sync::atomic::{AtomicBool, Ordering};
 use spin::Mutex;
 
 use super::attr::{self, check_name};
@@ -25,6 +26,8 @@ pub struct FuseVnode {
     /// The handle CREATE opened (read-write), for the open() that follows
     /// create(), so a file created with mode 0444 can still be written.
     created: Mutex<Option<OpenFile>>,
+    /// A directory we removed (rmdir, or a rename over it): removed.rs.
+    dead: AtomicBool,
 }
 
 impl FuseVnode {
@@ -42,6 +45,7 @@ impl FuseVnode {
             kind,
             attrs: AttrCache::default(),
             created: Mutex::new(None),
+            dead: AtomicBool::new(false),
         })
     }
 
@@ -54,11 +58,36 @@ impl FuseVnode {
         self.me.upgrade().ok_or(Errno::EIO)
     }
 
-    /// ENOTDIR unless this is a directory.
+    /// For an operation on a name in this directory: ENOTDIR unless this
+    /// is a directory, ENOENT if it is one we removed (Linux's
+    /// IS_DEADDIR), before any request.
     pub(super) fn dir(&self) -> VfsResult<()> {
         match self.kind {
+            FileType::Directory if self.is_dead() => Err(Errno::ENOENT),
             FileType::Directory => Ok(()),
             _ => Err(Errno::ENOTDIR),
+        }
+    }
+
+    /// Whether this is a directory we removed.
+    pub fn is_dead(&self) -> bool {
+        self.dead.load(Ordering::Acquire)
+    }
+
+    /// We removed this directory: it stays what it last was, with no
+    /// links, for whoever still holds it (removed.rs).
+    pub(super) fn kill(&self) {
+        self.dead.store(true, Ordering::Release);
+        self.invalidate_attr();
+    }
+
+    /// An error from a request on a name in this directory: ESTALE, when
+    /// we removed the directory meanwhile, is ENOENT (as `dir` says).
+    pub(crate) fn in_dir(&self, e: Errno) -> Errno {
+        if e == Errno::ESTALE && self.is_dead() {
+            Errno::ENOENT
+        } else {
+            e
         }
     }
 
@@ -104,13 +133,21 @@ impl Drop for FuseVnode {
 }
 
 impl Vnode for FuseVnode {
-    /// The kept attributes while `attr_valid` lasts, else a GETATTR.
+    /// The kept attributes while `attr_valid` lasts, else a GETATTR. A
+    /// directory we removed that the daemon no longer reaches (ESTALE,
+    /// ENOENT) is what it last was with nlink 0, as Linux's dead inode.
     fn getattr(&self) -> VfsResult<Attr> {
         if let Some(a) = self.attrs.get(&self.fs.versions, self.fs.now()) {
             return Ok(a);
         }
         let t = self.fs.versions.ticket();
-        let (a, valid) = self.fs.client.getattr(&self.node, None)?;
+        let (a, valid) = match self.fs.client.getattr(&self.node, None) {
+            Ok(r) => r,
+            Err(e @ (Errno::ESTALE | Errno::ENOENT)) if self.is_dead() => {
+                return self.attrs.last().map(|a| Attr { nlink: 0, ..a }).ok_or(e);
+            }
+            Err(e) => return Err(e),
+        };
         self.store_attr(&a, valid, t)
     }
 
@@ -140,7 +177,11 @@ impl Vnode for FuseVnode {
             return Ok(v);
         }
         let t = self.fs.versions.ticket();
-        let e = self.fs.client.lookup(&self.node, name)?;
+        let e = self
+            .fs
+            .client
+            .lookup(&self.node, name)
+            .map_err(|e| self.in_dir(e))?;
         Ok(Shared::adopt(&self.fs, self.nodeid(), name, e, t)?)
     }
 
@@ -189,6 +230,22 @@ impl Vnode for FuseVnode {
 
     fn statfs(&self) -> VfsResult<StatFs> {
         Ok(attr::to_statfs(&self.fs.client.statfs(&self.node)?))
+    }
+
+    /// The same node of the same mount. Lookups give the live vnode of a
+    /// node id (inodes.rs), so this is mostly the default's answer made
+    /// explicit: a new vnode for the id is a new object (another
+    /// generation, or the id reused after a directory we removed).
+    fn same_object(&self, other: &dyn Vnode) -> bool {
+        other.as_any().downcast_ref::<FuseVnode>().is_some_and(|o| {
+            core::ptr::eq(o, self)
+                || (Arc::ptr_eq(&o.fs, &self.fs)
+                    && o.nodeid() == self.nodeid()
+                    && o.generation == self.generation
+                    && o.kind == self.kind
+                    && !o.is_dead()
+                    && !self.is_dead())
+        })
     }
 
     fn as_any(&self) -> &dyn Any {
