@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::accel::Accel;
 use crate::ninep::{check_security_model, check_tag, RootFs, Share, VirtioMode};
 use crate::qemu::Machine;
+use crate::virtiofs::{VirtiofsCache, VirtiofsdChoice};
 
 pub const USAGE: &str = "\
 lintel: run unmodified static Linux x86-64 programs on the Lintel kernel under QEMU
@@ -17,6 +18,8 @@ Usage:
   lintel run --root DIR [OPTIONS] [--] /PATH/IN/DIR [ARGS...]
   lintel demo
   lintel test [CARGO TEST ARGS...]
+  lintel bench [--only NAME] [--rounds N] [--json FILE] [--quick]
+  lintel libvirt-xml --root DIR [OPTIONS] [--] /PATH/IN/DIR [ARGS...]
   lintel help
 
 Commands:
@@ -27,23 +30,46 @@ Commands:
          With --root DIR, the directory DIR becomes the root file system, shared
          over virtio-9p (the guest reads and writes DIR itself), and PROGRAM is
          a path inside it, e.g. `lintel run --root DIR -- /bin/busybox ls -l /`.
+         With --fs virtiofs, DIR is shared over virtio-fs instead, served by a
+         virtiofsd that lintel starts and stops itself.
   demo   Install what is missing, build the kernel and a few demo programs, run them.
   test   Install what is missing, build the kernel, run `cargo test` in the
          workspace with LINTEL_KERNEL set; exits with cargo's status.
+  bench  Run the benchmarks (bench/*.c) in Lintel and in a Linux guest
+         (Debian's kernel, fetched with apt-get download into target/bench)
+         on the same QEMU, accelerator and 9p share, alternating over
+         rounds; print the table of medians and ratios, write JSON to
+         target/bench/latest.json. See docs/benchmarks.md.
+  libvirt-xml
+         Print a libvirt domain (direct kernel boot) that runs PROGRAM from
+         DIR shared by tag, for `virsh define`/`virsh create`; see
+         docs/libvirt.md. Builds the kernel first when needed.
 
 Options of `run` (before PROGRAM):
   --root DIR          DIR is the root file system; PROGRAM is then a path in
                       DIR (absolute, or relative to DIR)
-  --fs 9p|initrd      how DIR reaches the guest (default 9p): 9p shares it over
-                      virtio-9p (changes land in DIR); initrd packs it (files,
-                      directories, symlinks, with modes, owners and mtimes) into
-                      an in-memory tmpfs, changes stay in the guest (give a large
+  --fs 9p|virtiofs|initrd
+                      how DIR reaches the guest (default 9p): 9p shares it over
+                      virtio-9p (changes land in DIR); virtiofs shares it over
+                      virtio-fs (changes land in DIR; needs a virtiofsd, see
+                      --virtiofsd); initrd packs it (files, directories,
+                      symlinks, with modes, owners and mtimes) into an
+                      in-memory tmpfs, changes stay in the guest (give a large
                       tree enough -m)
-  --tag TAG           mount tag of the 9p root (default root)
+  --tag TAG           mount tag of the root (default root)
   --rootflags OPTS    9p mount options of the root, e.g. cache=loose,msize=262144
   --share DIR:TAG:/guest/path
                       also share the host directory DIR over virtio-9p with the
                       tag TAG, mounted at /guest/path (repeatable)
+  --share-virtiofs DIR:TAG:/guest/path
+                      the same over virtio-fs, one virtiofsd per share
+                      (repeatable; mounted after the 9p shares)
+  --virtiofsd auto|rust|c
+                      the virtio-fs daemon (default auto: the Rust virtiofsd,
+                      found on PATH, in ~/.cargo/bin or /usr/libexec, else
+                      QEMU's /usr/lib/qemu/virtiofsd, which needs root)
+  --cache none|auto|always
+                      the virtiofsd cache policy (default auto)
   --security-model M  QEMU's 9p security model for every share: none (default),
                       mapped-xattr, passthrough or mapped-file
   --virtio transitional|modern|legacy
@@ -60,6 +86,35 @@ Options of `run` (before PROGRAM):
   --log FILE          write the kernel log to FILE
   -h, --help          this text
 
+Options of `libvirt-xml` (before PROGRAM):
+  --root DIR          the root file system (required); PROGRAM is a path in it
+  --fs 9p|virtiofs    share DIR over virtio-9p (default) or virtio-fs
+  --name NAME         the domain name (default lintel)
+  -m, --memory MEM    guest memory, QEMU syntax (default 512M)
+  --accel kvm|tcg     domain type kvm (default) or qemu (TCG)
+  --machine pc|q35    machine type (default pc)
+  --tag TAG           mount tag of the root (default root)
+  --rootflags OPTS    9p mount options of the root
+  --accessmode M      of the 9p file systems: passthrough (default), mapped, squash
+  --share DIR:TAG:/guest/path
+                      also share DIR over virtio-9p, mounted at /guest/path
+  --serial FILE|pty   the console: a file, or a pty for `virsh console` (default)
+  --network user|NAME a virtio-net interface: user-mode, or a libvirt network
+  -e, --env KEY=VALUE add to the program's environment (repeatable)
+  -q, --quiet         the kernel logs only warnings and the exit line
+
+Options of `bench`:
+  --only NAME         only this group (repeatable or comma-separated): boot,
+                      syscall, fileio (= fileio-none, -loose, -virtiofs),
+                      fileio-none, fileio-loose, fileio-virtiofs, footprint
+  --rounds N          rounds, each running both guests (default 3)
+  --json FILE         also write the results as JSON to FILE
+  --quick             smoke run: one round, 8 MiB and 100 files, no memory search
+  --mib N             file I/O: MiB written and read (default 256)
+  --files N           file I/O: files created, stat'ed, listed, removed (default 10000)
+  --accel auto|kvm|tcg
+                      accelerator of both guests (default auto)
+
 Environment:
   LINTEL_KERNEL   use this kernel image instead of building one
   LINTEL_QEMU     the QEMU binary (default qemu-system-x86_64)
@@ -72,6 +127,10 @@ pub enum Command {
     Run(Box<RunArgs>),
     Demo,
     Test(Vec<OsString>),
+    /// `bench`: boxed like `Run`.
+    Bench(Box<crate::bench::BenchArgs>),
+    /// `libvirt-xml`: boxed like `Run`.
+    LibvirtXml(Box<crate::libvirt_cmd::LibvirtArgs>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -92,6 +151,12 @@ pub struct RunArgs {
     pub rootflags: Option<String>,
     /// `--share DIR:TAG:/path`, in order.
     pub shares: Vec<Share>,
+    /// `--share-virtiofs DIR:TAG:/path`, in order.
+    pub virtiofs_shares: Vec<Share>,
+    /// `--virtiofsd`.
+    pub virtiofsd: VirtiofsdChoice,
+    /// `--cache`.
+    pub cache: VirtiofsCache,
     /// `--security-model`.
     pub security_model: String,
     /// `--virtio`.
@@ -129,6 +194,14 @@ pub fn parse(args: &[OsString]) -> Result<Command, String> {
             )),
         },
         Some("test") => Ok(Command::Test(rest.to_vec())),
+        Some("bench") => Ok(match crate::bench::parse_args(rest)? {
+            Some(a) => Command::Bench(Box::new(a)),
+            None => Command::Help,
+        }),
+        Some("libvirt-xml") => Ok(match crate::libvirt_cmd::parse(rest)? {
+            Some(a) => Command::LibvirtXml(Box::new(a)),
+            None => Command::Help,
+        }),
         Some("help" | "-h" | "--help") => Ok(Command::Help),
         _ => Err(format!("unknown command `{}`", first.to_string_lossy())),
     }
@@ -153,6 +226,9 @@ fn parse_run(args: &[OsString]) -> Result<Command, String> {
     let mut security_model = "none".to_owned();
     let mut virtio = VirtioMode::Transitional;
     let mut machine = Machine::Pc;
+    let mut virtiofs_shares = Vec::new();
+    let mut virtiofsd: Option<VirtiofsdChoice> = None;
+    let mut cache: Option<VirtiofsCache> = None;
     let mut i = 0;
     while i < args.len() {
         let arg = &args[i];
@@ -202,11 +278,9 @@ fn parse_run(args: &[OsString]) -> Result<Command, String> {
             "--accel" => accel = value("auto, kvm or tcg")?.to_string_lossy().parse()?,
             "--log" => log = Some(PathBuf::from(value("a file name")?)),
             "--root" => root = Some(PathBuf::from(value("a directory")?)),
-            "--fs" => fs = value("9p or initrd")?.to_string_lossy().parse()?,
-            "--tag" => {
-                tag = value("a mount tag")?.to_string_lossy().into_owned();
-                check_tag(&tag)?;
-            }
+            "--fs" => fs = value("9p, virtiofs or initrd")?.to_string_lossy().parse()?,
+            // Checked below, once the file system is known.
+            "--tag" => tag = value("a mount tag")?.to_string_lossy().into_owned(),
             "--rootflags" => {
                 rootflags = Some(
                     value("mount options")?
@@ -215,6 +289,13 @@ fn parse_run(args: &[OsString]) -> Result<Command, String> {
                 );
             }
             "--share" => shares.push(Share::parse(&value("DIR:TAG:/guest/path")?)?),
+            "--share-virtiofs" => {
+                virtiofs_shares.push(Share::parse_virtiofs(&value("DIR:TAG:/guest/path")?)?);
+            }
+            "--virtiofsd" => {
+                virtiofsd = Some(value("rust, c or auto")?.to_string_lossy().parse()?);
+            }
+            "--cache" => cache = Some(value("none, auto or always")?.to_string_lossy().parse()?),
             "--security-model" => {
                 security_model = value("a security model")?.to_string_lossy().into_owned();
                 check_security_model(&security_model)?;
@@ -235,6 +316,18 @@ fn parse_run(args: &[OsString]) -> Result<Command, String> {
     if rootflags.is_some() && (root.is_none() || fs != RootFs::NineP) {
         return Err("--rootflags needs a 9p root (--root DIR)".to_owned());
     }
+    let uses_virtiofs = (root.is_some() && fs == RootFs::VirtioFs) || !virtiofs_shares.is_empty();
+    if (virtiofsd.is_some() || cache.is_some()) && !uses_virtiofs {
+        return Err(
+            "--virtiofsd and --cache need virtio-fs (--root DIR --fs virtiofs, or --share-virtiofs)"
+                .to_owned(),
+        );
+    }
+    if root.is_some() && fs == RootFs::VirtioFs {
+        crate::virtiofs::check_virtiofs_tag(&tag)?;
+    } else {
+        check_tag(&tag)?;
+    }
     Ok(Command::Run(Box::new(RunArgs {
         timeout,
         memory,
@@ -250,6 +343,9 @@ fn parse_run(args: &[OsString]) -> Result<Command, String> {
         security_model,
         virtio,
         machine,
+        virtiofs_shares,
+        virtiofsd: virtiofsd.unwrap_or_default(),
+        cache: cache.unwrap_or_default(),
         program: PathBuf::from(program),
         args: args[i + 1..].to_vec(),
     })))
@@ -320,6 +416,98 @@ mod tests {
         assert_eq!(r.security_model, "none");
         assert_eq!(r.virtio, VirtioMode::Transitional);
         assert_eq!(r.machine, Machine::Pc);
+        assert!(r.virtiofs_shares.is_empty());
+        assert_eq!(r.virtiofsd, VirtiofsdChoice::Auto);
+        assert_eq!(r.cache, VirtiofsCache::Auto);
+    }
+
+    #[test]
+    fn run_with_virtio_fs_options() {
+        let r = run(&[
+            "run",
+            "--root",
+            "/srv/root",
+            "--fs",
+            "virtiofs",
+            "--virtiofsd",
+            "c",
+            "--cache=none",
+            "--share-virtiofs",
+            "/srv/data:data:/mnt",
+            "--share",
+            "/srv/nine:nine:/nine",
+            "/bin/sh",
+        ]);
+        assert_eq!(r.fs, RootFs::VirtioFs);
+        assert_eq!(r.virtiofsd, VirtiofsdChoice::C);
+        assert_eq!(r.cache, VirtiofsCache::None);
+        assert_eq!(
+            r.virtiofs_shares,
+            [Share {
+                dir: "/srv/data".into(),
+                tag: "data".into(),
+                at: "/mnt".into()
+            }]
+        );
+        assert_eq!(r.shares.len(), 1);
+        // A virtio-fs share alone (initrd root), with the Rust daemon.
+        let r = run(&[
+            "run",
+            "--share-virtiofs=/d:t:/m",
+            "--virtiofsd=rust",
+            "--cache",
+            "always",
+            "./prog",
+        ]);
+        assert_eq!(r.virtiofsd, VirtiofsdChoice::Rust);
+        assert_eq!(r.cache, VirtiofsCache::Always);
+        assert_eq!(r.root, None);
+        // 36-byte tags are fine for virtio-fs.
+        let tag = "t".repeat(36);
+        assert_eq!(
+            run(&["run", "--root", "d", "--fs", "virtiofs", "--tag", &tag, "/p"]).tag,
+            tag
+        );
+    }
+
+    #[test]
+    fn virtio_fs_option_errors() {
+        assert!(p(&[
+            "run",
+            "--virtiofsd",
+            "go",
+            "--share-virtiofs",
+            "/d:t:/m",
+            "x"
+        ])
+        .is_err());
+        assert!(p(&[
+            "run",
+            "--cache",
+            "loose",
+            "--share-virtiofs",
+            "/d:t:/m",
+            "x"
+        ])
+        .is_err());
+        assert!(p(&["run", "--share-virtiofs", "/d:/m", "x"]).is_err());
+        assert!(p(&["run", "--share-virtiofs", "/d:t:m", "x"]).is_err());
+        // Daemon options without virtio-fs.
+        assert!(p(&["run", "--virtiofsd", "rust", "x"]).is_err());
+        assert!(p(&["run", "--root", "d", "--cache", "none", "/x"]).is_err());
+        assert!(p(&["run", "--root", "d", "--fs", "virtiofs", "--cache", "none", "/x"]).is_ok());
+        // rootflags are 9p options.
+        assert!(p(&[
+            "run",
+            "--root",
+            "d",
+            "--fs",
+            "virtiofs",
+            "--rootflags",
+            "cache=loose",
+            "/x"
+        ])
+        .is_err());
     }
 
     #[test]

@@ -55,6 +55,8 @@ pub enum RootSpec<'a> {
         tag: &'a str,
         flags: Option<&'a str>,
     },
+    /// `root=virtiofs:TAG`: the virtio-fs device tagged `TAG`.
+    VirtioFs { tag: &'a str },
 }
 
 /// Everything on the kernel command line.
@@ -77,6 +79,12 @@ pub struct Boot<'a> {
 /// (`argv[0]` included), one `env=` per `KEY=VALUE` string, then `quiet`
 /// when asked. Every value is percent-encoded.
 pub fn boot_cmdline(b: &Boot) -> String {
+    boot_cmdline_with_virtiofs(b, &[])
+}
+
+/// [`boot_cmdline`] with virtio-fs mounts too, `(tag, guest path)`:
+/// `mount=virtiofs:TAG:/path`, after the 9p ones of [`Boot::mounts`].
+pub fn boot_cmdline_with_virtiofs(b: &Boot, virtiofs_mounts: &[(&str, &str)]) -> String {
     let mut tokens = Vec::with_capacity(4 + b.mounts.len() + b.argv.len() + b.env.len());
     tokens.push(format!("init={}", percent_encode(b.init)));
     match b.root {
@@ -90,11 +98,21 @@ pub fn boot_cmdline(b: &Boot) -> String {
                 tokens.push(format!("rootflags={}", percent_encode(flags.as_bytes())));
             }
         }
+        RootSpec::VirtioFs { tag } => tokens.push(format!(
+            "root={}",
+            percent_encode(format!("virtiofs:{tag}").as_bytes())
+        )),
     }
     for (tag, at) in b.mounts {
         tokens.push(format!(
             "mount={}",
             percent_encode(format!("9p:{tag}:{at}").as_bytes())
+        ));
+    }
+    for (tag, at) in virtiofs_mounts {
+        tokens.push(format!(
+            "mount={}",
+            percent_encode(format!("virtiofs:{tag}:{at}").as_bytes())
         ));
     }
     for arg in b.argv {
@@ -249,6 +267,40 @@ mod tests {
             quiet: false,
         });
         assert_eq!(line, "init=/p root=9p:root rootflags=a%20b%25");
+    }
+
+    #[test]
+    fn virtio_fs_root() {
+        let line = boot_cmdline(&Boot {
+            init: b"/bin/hello",
+            root: RootSpec::VirtioFs { tag: "my root" },
+            mounts: &[("data", "/mnt")],
+            argv: &["hello".into()],
+            env: &[],
+            quiet: false,
+        });
+        assert_eq!(
+            line,
+            "init=/bin/hello root=virtiofs:my%20root mount=9p:data:/mnt argv=hello"
+        );
+    }
+
+    #[test]
+    fn virtio_fs_mounts_follow_the_nine_p_ones() {
+        let boot = Boot {
+            init: b"/bin/hello",
+            root: RootSpec::VirtioFs { tag: "root" },
+            mounts: &[("data", "/mnt")],
+            argv: &["hello".into()],
+            env: &[],
+            quiet: false,
+        };
+        assert_eq!(
+            boot_cmdline_with_virtiofs(&boot, &[("fast", "/srv/fast"), ("b c", "/x y")]),
+            "init=/bin/hello root=virtiofs:root mount=9p:data:/mnt \
+             mount=virtiofs:fast:/srv/fast mount=virtiofs:b%20c:/x%20y argv=hello"
+        );
+        assert_eq!(boot_cmdline_with_virtiofs(&boot, &[]), boot_cmdline(&boot));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! `lintel demo`: a host directory, built here, becomes the guest's root
 //! file system over virtio-9p; a few programs run in it one after the other,
-//! and the last one leaves a file that the host reads back.
+//! one of them leaves a file that the host reads back, and a last boot
+//! shares the same directory over virtio-fs (served by a virtiofsd) and
+//! reads that file in the guest.
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -10,6 +12,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::kernel_image::{kernel_image, workspace_root};
+use crate::ninep::RootFs;
 use crate::outcome::Outcome;
 use crate::run::{run_streaming, RunOptions, Stdin};
 use crate::setup::{ensure_host_tools, BUSYBOX};
@@ -21,6 +24,8 @@ pub struct DemoStep {
     pub program: PathBuf,
     /// `argv[0]` included.
     pub argv: Vec<OsString>,
+    /// How the root reaches the guest: virtio-9p or virtio-fs.
+    pub fs: RootFs,
 }
 
 /// The demo's root directory and what runs in it.
@@ -28,7 +33,7 @@ pub struct DemoStep {
 pub struct Demo {
     pub root: PathBuf,
     pub steps: Vec<DemoStep>,
-    /// The file the last step writes, as a path inside the root.
+    /// The file a step writes, as a path inside the root.
     pub note: &'static str,
 }
 
@@ -43,7 +48,7 @@ pub fn demo() -> i32 {
         Ok(false) => 1,
         Err(e) => {
             eprintln!("lintel: {e}");
-            1
+            crate::interrupt::exit_code(&e).unwrap_or(1)
         }
     }
 }
@@ -52,6 +57,7 @@ fn try_demo() -> io::Result<bool> {
     ensure_host_tools()?;
     let kernel = kernel_image()?;
     let demo = build_demo(&workspace_root().join("target").join("demo"))?;
+    crate::interrupt::enable()?;
     let mut ok = run_steps(&kernel, &demo.root, &demo.steps)?;
     let note = demo.root.join(demo.note.trim_start_matches('/'));
     match std::fs::read_to_string(&note) {
@@ -114,6 +120,7 @@ pub fn build_demo(dir: &Path) -> io::Result<Demo> {
     let step = |program: &str, argv: &[&str]| DemoStep {
         program: program.into(),
         argv: argv.iter().map(OsString::from).collect(),
+        fs: RootFs::NineP,
     };
     let note = "/from-the-guest.txt";
     Ok(Demo {
@@ -125,14 +132,18 @@ pub fn build_demo(dir: &Path) -> io::Result<Demo> {
             step("/bin/busybox", &["busybox", "ls", "-l", "/bin"]),
             step("/bin/busybox", &["busybox", "cat", "/etc/motd"]),
             step("/bin/write-note", &["write-note", note]),
+            DemoStep {
+                fs: RootFs::VirtioFs,
+                ..step("/bin/busybox", &["busybox", "cat", note])
+            },
         ],
         root,
         note,
     })
 }
 
-/// Runs each step with `root` as the 9p root, with a header line; true when
-/// all exited 0.
+/// Runs each step with `root` as its root (over virtio-9p or virtio-fs, as
+/// the step says), with a header line; true when all exited 0.
 pub fn run_steps(kernel: &Path, root: &Path, steps: &[DemoStep]) -> io::Result<bool> {
     let mut all_ok = true;
     for (i, step) in steps.iter().enumerate() {
@@ -141,11 +152,19 @@ pub fn run_steps(kernel: &Path, root: &Path, steps: &[DemoStep]) -> io::Result<b
             if i > 0 {
                 writeln!(out)?;
             }
-            writeln!(out, "==> {}", shell_words(&step.argv))?;
+            match step.fs {
+                RootFs::VirtioFs => writeln!(
+                    out,
+                    "==> {}    (the root over virtio-fs)",
+                    shell_words(&step.argv)
+                )?,
+                _ => writeln!(out, "==> {}", shell_words(&step.argv))?,
+            }
             out.flush()?;
         }
         let mut opts = RunOptions::new(kernel.to_owned(), step.program.clone());
         opts.root = Some(root.to_owned());
+        opts.fs = step.fs;
         opts.argv = step.argv.clone();
         opts.env = vec!["PATH=/bin".into(), "HOME=/".into()];
         opts.stdin = Stdin::Null;

@@ -8,11 +8,15 @@
 
 pub mod accel;
 pub mod args;
+pub mod bench;
 pub mod channels;
 pub mod cmdline;
 pub mod cpio;
 pub mod demo;
+pub mod interrupt;
 pub mod kernel_image;
+pub mod libvirt;
+pub mod libvirt_cmd;
 pub mod ninep;
 pub mod outcome;
 pub mod qemu;
@@ -22,6 +26,7 @@ pub mod run_cmd;
 pub mod setup;
 pub mod tempdir;
 pub mod test_cmd;
+pub mod virtiofs;
 
 pub use accel::{Accel, ResolvedAccel};
 pub use kernel_image::{kernel_image, workspace_root};
@@ -29,3 +34,4 @@ pub use ninep::{RootFs, Share, VirtioMode};
 pub use outcome::Outcome;
 pub use qemu::Machine;
 pub use run::{run_captured, run_streaming, RunOptions, RunResult, Stdin};
+pub use virtiofs::{VirtiofsCache, VirtiofsdChoice};

@@ -14,6 +14,8 @@ fn main() {
         Ok(Command::Run(run)) => lintel::run_cmd::run_command(&run),
         Ok(Command::Demo) => lintel::demo::demo(),
         Ok(Command::Test(extra)) => lintel::test_cmd::test(&extra),
+        Ok(Command::Bench(a)) => lintel::bench::bench(&a),
+        Ok(Command::LibvirtXml(a)) => lintel::libvirt_cmd::libvirt_xml_command(&a),
         Err(msg) => {
             eprintln!("lintel: {msg}\nTry `lintel --help`.");
             2

@@ -17,6 +17,9 @@ pub enum RootFs {
     NineP,
     /// Packed into the initrd and unpacked into a tmpfs: changes stay in the guest.
     Initrd,
+    /// Shared over virtio-fs, served by a virtiofsd the run starts (see
+    /// [`crate::virtiofs`]): the guest reads and writes the directory itself.
+    VirtioFs,
 }
 
 impl FromStr for RootFs {
@@ -25,8 +28,9 @@ impl FromStr for RootFs {
         match s {
             "9p" => Ok(RootFs::NineP),
             "initrd" => Ok(RootFs::Initrd),
+            "virtiofs" | "virtio-fs" => Ok(RootFs::VirtioFs),
             _ => Err(format!(
-                "unknown root file system `{s}` (expected 9p or initrd)"
+                "unknown root file system `{s}` (expected 9p, virtiofs or initrd)"
             )),
         }
     }
@@ -86,12 +90,13 @@ pub fn check_security_model(model: &str) -> Result<(), String> {
     }
 }
 
-/// An extra host directory mounted in the guest: `--share DIR:TAG:/guest/path`.
+/// An extra host directory mounted in the guest: `--share DIR:TAG:/guest/path`
+/// (virtio-9p), or `--share-virtiofs DIR:TAG:/guest/path` (virtio-fs).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Share {
     /// The host directory.
     pub dir: PathBuf,
-    /// The virtio-9p mount tag.
+    /// The mount tag of its virtio-9p or virtio-fs device.
     pub tag: String,
     /// Where the guest mounts it (absolute).
     pub at: String,
@@ -101,11 +106,25 @@ impl Share {
     /// Parses `DIR:TAG:/guest/path`. `DIR` may itself hold colons: the last
     /// two fields are the tag and the guest path.
     pub fn parse(spec: &OsString) -> Result<Share, String> {
+        let share = Share::split(spec, "--share")?;
+        share.check()?;
+        Ok(share)
+    }
+
+    /// [`Share::parse`] for a virtio-fs share (`--share-virtiofs`): the tag
+    /// may be up to 36 bytes.
+    pub fn parse_virtiofs(spec: &OsString) -> Result<Share, String> {
+        let share = Share::split(spec, "--share-virtiofs")?;
+        share.check_virtiofs()?;
+        Ok(share)
+    }
+
+    fn split(spec: &OsString, option: &str) -> Result<Share, String> {
         use std::os::unix::ffi::{OsStrExt, OsStringExt};
         let bytes = spec.as_bytes();
         let shape = || {
             format!(
-                "--share wants DIR:TAG:/guest/path, got `{}`",
+                "{option} wants DIR:TAG:/guest/path, got `{}`",
                 spec.to_string_lossy()
             )
         };
@@ -118,19 +137,27 @@ impl Share {
         }
         let tag = String::from_utf8(tag.to_vec()).map_err(|_| shape())?;
         let at = String::from_utf8(at.to_vec()).map_err(|_| shape())?;
-        let share = Share {
+        Ok(Share {
             dir: PathBuf::from(OsString::from_vec(dir.to_vec())),
             tag,
             at,
-        };
-        share.check()?;
-        Ok(share)
+        })
     }
 
     /// The tag is a valid mount tag and the guest path an absolute path
     /// without colons (the `mount=` token is colon-separated).
     pub fn check(&self) -> Result<(), String> {
         check_tag(&self.tag)?;
+        self.check_guest_path()
+    }
+
+    /// [`Share::check`] for a virtio-fs share.
+    pub fn check_virtiofs(&self) -> Result<(), String> {
+        crate::virtiofs::check_virtiofs_tag(&self.tag)?;
+        self.check_guest_path()
+    }
+
+    fn check_guest_path(&self) -> Result<(), String> {
         if !self.at.starts_with('/') || self.at.contains(':') || self.at.contains('\0') {
             return Err(format!(
                 "the guest path of a share must be absolute, without `:` (got `{}`)",
@@ -221,6 +248,8 @@ mod tests {
     fn names_parse() {
         assert_eq!("9p".parse(), Ok(RootFs::NineP));
         assert_eq!("initrd".parse(), Ok(RootFs::Initrd));
+        assert_eq!("virtiofs".parse(), Ok(RootFs::VirtioFs));
+        assert_eq!("virtio-fs".parse(), Ok(RootFs::VirtioFs));
         assert!("tmpfs".parse::<RootFs>().is_err());
         assert_eq!("transitional".parse(), Ok(VirtioMode::Transitional));
         assert_eq!("modern".parse(), Ok(VirtioMode::Modern));
@@ -260,6 +289,24 @@ mod tests {
         ] {
             assert!(Share::parse(&bad.into()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn virtio_fs_shares_take_longer_tags() {
+        let tag36 = "x".repeat(36);
+        let s = Share::parse_virtiofs(&format!("/srv/d:{tag36}:/mnt").into()).unwrap();
+        assert_eq!(s.tag, tag36);
+        assert!(Share::parse(&format!("/srv/d:{tag36}:/mnt").into()).is_err());
+        for bad in ["dir:tag", "dir:tag:mnt", ":t:/m", "d:a b:/m"] {
+            let e = Share::parse_virtiofs(&bad.into()).unwrap_err();
+            assert!(
+                e.contains("virtio-fs")
+                    || e.contains("--share-virtiofs")
+                    || e.contains("guest path"),
+                "{bad}: {e}"
+            );
+        }
+        assert!(Share::parse_virtiofs(&format!("d:{}:/m", "y".repeat(37)).into()).is_err());
     }
 
     #[test]

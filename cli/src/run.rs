@@ -1,5 +1,6 @@
-//! Running one program: initrd + command line, QEMU with the three serial
-//! channels, an optional timeout, and the outcome.
+//! Running one program: initrd + command line, the virtiofsd daemons of
+//! the virtio-fs shares, QEMU with the three serial channels, an optional
+//! timeout, and the outcome.
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::accel::{Accel, ResolvedAccel};
 use crate::channels::{self, Connection, SerialListeners};
-use crate::cmdline::{boot_cmdline, Boot, RootSpec};
+use crate::cmdline::{boot_cmdline_with_virtiofs, Boot, RootSpec};
 use crate::cpio;
 use crate::ninep::{
     check_security_model, check_tag, share_dir, NinePDevice, RootFs, Share, VirtioMode,
@@ -24,6 +25,9 @@ use crate::outcome::{decide_outcome, LogScanner, Outcome, QemuEnd};
 use crate::qemu::{qemu_args, qemu_binary, Machine, QemuConfig};
 use crate::rootdir;
 use crate::tempdir::TempDir;
+use crate::virtiofs::{
+    self, VirtiofsCache, VirtiofsDaemon, VirtiofsDevice, VirtiofsdChoice, DAEMON_START_TIMEOUT,
+};
 
 /// How long QEMU may take to connect to the serial sockets.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -51,13 +55,14 @@ pub struct RunOptions {
     /// path inside the root (`/bin/busybox`, or `bin/busybox` relative to it).
     pub program: PathBuf,
     /// A host directory that becomes the root file system: shared over
-    /// virtio-9p ([`RootFs::NineP`]) or packed whole into the initrd, which
-    /// the kernel unpacks into the tmpfs mounted at `/` ([`RootFs::Initrd`],
-    /// see [`crate::rootdir`]).
+    /// virtio-9p ([`RootFs::NineP`]), over virtio-fs ([`RootFs::VirtioFs`],
+    /// served by a virtiofsd started for the run) or packed whole into the
+    /// initrd, which the kernel unpacks into the tmpfs mounted at `/`
+    /// ([`RootFs::Initrd`], see [`crate::rootdir`]).
     pub root: Option<PathBuf>,
     /// How [`root`](Self::root) reaches the guest (ignored without a root).
     pub fs: RootFs,
-    /// The mount tag of a 9p root.
+    /// The mount tag of a 9p or virtio-fs root.
     pub tag: String,
     pub machine: Machine,
     /// The interfaces of every virtio-9p device.
@@ -68,6 +73,13 @@ pub struct RunOptions {
     pub rootflags: Option<String>,
     /// Extra host directories, each a virtio-9p device mounted at its path.
     pub shares: Vec<Share>,
+    /// Extra host directories, each a virtio-fs device (and its own
+    /// virtiofsd) mounted at its path, after the 9p shares.
+    pub virtiofs_shares: Vec<Share>,
+    /// Which virtiofsd serves the virtio-fs root and shares.
+    pub virtiofsd: VirtiofsdChoice,
+    /// The virtiofsd cache policy.
+    pub cache: VirtiofsCache,
     /// `argv[0]` included.
     pub argv: Vec<OsString>,
     /// `KEY=VALUE` strings: the program's whole environment.
@@ -97,6 +109,9 @@ impl RunOptions {
             security_model: "none".to_owned(),
             rootflags: None,
             shares: Vec::new(),
+            virtiofs_shares: Vec::new(),
+            virtiofsd: VirtiofsdChoice::Auto,
+            cache: VirtiofsCache::Auto,
             env: Vec::new(),
             memory: "512M".to_owned(),
             timeout: None,
@@ -171,8 +186,23 @@ pub fn run_streaming(opts: &RunOptions, log: Option<Box<dyn Write + Send>>) -> i
 }
 
 /// The general form: each channel to its sink. `Err` means the run could not
-/// start (no program, no QEMU, QEMU refused its arguments); anything after
-/// the start is an [`Outcome`].
+/// start (no program, no QEMU, QEMU refused its arguments, a virtiofsd did
+/// not start) or was stopped by a signal (kind `Interrupted`, see
+/// [`crate::interrupt`]); anything else after the start is an [`Outcome`].
+///
+/// Whatever happens, QEMU and the virtiofsd daemons are gone and the
+/// private temporary directory (sockets, initrd, daemon logs) is removed
+/// when this returns: the guards below are dropped in reverse order, QEMU
+/// first, then the daemons, then the directory.
+/// Appends `clock=SECONDS.NANOS`, the wall clock now, so the guest's
+/// realtime clock does not start at the RTC's whole second.
+fn with_clock(mut cmdline: String) -> String {
+    if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        cmdline.push_str(&format!(" clock={}.{:09}", d.as_secs(), d.subsec_nanos()));
+    }
+    cmdline
+}
+
 pub fn run(opts: &RunOptions, sinks: Sinks) -> io::Result<Finished> {
     let accel = opts.accel.resolve();
     if !opts.kernel.is_file() {
@@ -181,24 +211,36 @@ pub fn run(opts: &RunOptions, sinks: Sinks) -> io::Result<Finished> {
             format!("kernel image {} not found", opts.kernel.display()),
         ));
     }
+    crate::interrupt::check()?;
     let tmp = TempDir::new()?;
-    let (initrd, cmdline, ninep) = prepare(opts, tmp.path())?;
+    let prepared = prepare(opts, tmp.path())?;
+    let mut daemons = start_daemons(opts, &prepared.virtiofs, tmp.path())?;
     let listeners = SerialListeners::bind(tmp.path())?;
     let config = QemuConfig {
         kernel: opts.kernel.clone(),
-        initrd,
-        cmdline,
+        initrd: prepared.initrd,
+        cmdline: with_clock(prepared.cmdline),
         memory: opts.memory.clone(),
         accel,
         machine: opts.machine,
-        ninep,
+        ninep: prepared.ninep,
         serial_sockets: listeners.paths().clone(),
     };
+    let devices: Vec<VirtiofsDevice> = daemons
+        .iter()
+        .zip(&prepared.virtiofs)
+        .map(|(d, s)| VirtiofsDevice {
+            socket: d.socket().to_owned(),
+            tag: s.tag.clone(),
+        })
+        .collect();
+    let mut args = qemu_args(&config);
+    args.extend(virtiofs::qemu_args(&opts.memory, &devices));
 
     let qemu = qemu_binary();
     let start = Instant::now();
     let child = Command::new(&qemu)
-        .args(qemu_args(&config))
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -266,13 +308,16 @@ pub fn run(opts: &RunOptions, sinks: Sinks) -> io::Result<Finished> {
     };
 
     let deadline = opts.timeout.map(|t| start + t);
-    let (status, timed_out) = wait(&mut qemu.0, deadline, &exit_seen)?;
+    let (status, timed_out) = wait(&mut qemu.0, deadline, &exit_seen, &mut daemons)?;
     let wall = start.elapsed();
+    drop(daemons);
 
     let _ = stdout_pump.join();
     let _ = stderr_pump.join();
     let scanner = log_pump.join().unwrap_or_default();
     let said = stderr_reader.join().unwrap_or_default();
+    // A Ctrl-C in a terminal reaches QEMU too, which may end first.
+    crate::interrupt::check()?;
     let tail: Vec<&str> = scanner.tail().collect();
     let outcome = decide_outcome(
         scanner.event().cloned(),
@@ -288,17 +333,35 @@ pub fn run(opts: &RunOptions, sinks: Sinks) -> io::Result<Finished> {
     })
 }
 
+/// A directory shared over virtio-fs: the root or a `--share-virtiofs`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VirtiofsShare {
+    /// The host directory (absolute).
+    pub dir: PathBuf,
+    pub tag: String,
+}
+
+/// What [`prepare`] makes ready.
+#[derive(Debug)]
+struct Prepared {
+    /// The initrd, written into the temporary directory, when there is one.
+    initrd: Option<PathBuf>,
+    cmdline: String,
+    /// The virtio-9p devices: the 9p root first, then the extra shares.
+    ninep: Vec<NinePDevice>,
+    /// The virtio-fs devices: the virtio-fs root first, then the extra shares.
+    virtiofs: Vec<VirtiofsShare>,
+}
+
 /// Everything that boots besides the kernel: the initrd (written into
-/// `tmp`) when there is one, the kernel command line, and the virtio-9p
-/// devices (the 9p root first, then the extra shares). Checks the program,
-/// the directories, the tags and the security model before anything starts.
-fn prepare(
-    opts: &RunOptions,
-    tmp: &Path,
-) -> io::Result<(Option<PathBuf>, String, Vec<NinePDevice>)> {
+/// `tmp`) when there is one, the kernel command line, the virtio-9p
+/// devices and the virtio-fs shares. Checks the program, the directories,
+/// the tags and the security model before anything starts.
+fn prepare(opts: &RunOptions, tmp: &Path) -> io::Result<Prepared> {
     let invalid = |msg: String| io::Error::new(io::ErrorKind::InvalidInput, msg);
     check_security_model(&opts.security_model).map_err(invalid)?;
     let nine_p_root = opts.root.is_some() && opts.fs == RootFs::NineP;
+    let virtiofs_root = opts.root.is_some() && opts.fs == RootFs::VirtioFs;
     if opts.rootflags.is_some() && !nine_p_root {
         return Err(invalid(
             "rootflags need a 9p root (--root DIR --fs 9p)".into(),
@@ -313,12 +376,22 @@ fn prepare(
         })
     };
     let mut devices = Vec::new();
+    let mut virtiofs = Vec::new();
     let mut initrd = None;
     let init = match &opts.root {
         Some(root) if nine_p_root => {
             check_tag(&opts.tag).map_err(invalid)?;
             let init = rootdir::init_path(root, &opts.program)?;
             devices.push(device(root, &opts.tag)?);
+            init
+        }
+        Some(root) if virtiofs_root => {
+            virtiofs::check_virtiofs_tag(&opts.tag).map_err(invalid)?;
+            let init = rootdir::init_path(root, &opts.program)?;
+            virtiofs.push(VirtiofsShare {
+                dir: share_dir(root)?,
+                tag: opts.tag.clone(),
+            });
             init
         }
         _ => {
@@ -328,18 +401,34 @@ fn prepare(
             init
         }
     };
+    let tag_taken = |tag: &str, devices: &[NinePDevice], virtiofs: &[VirtiofsShare]| {
+        devices.iter().any(|d| d.tag == tag) || virtiofs.iter().any(|v| v.tag == tag)
+    };
+    let twice = |tag: &str| invalid(format!("the mount tag `{tag}` is used twice"));
     for share in &opts.shares {
         share.check().map_err(invalid)?;
-        if devices.iter().any(|d| d.tag == share.tag) {
-            return Err(invalid(format!(
-                "the mount tag `{}` is used twice",
-                share.tag
-            )));
+        if tag_taken(&share.tag, &devices, &virtiofs) {
+            return Err(twice(&share.tag));
         }
         devices.push(device(&share.dir, &share.tag)?);
     }
+    for share in &opts.virtiofs_shares {
+        share.check_virtiofs().map_err(invalid)?;
+        if tag_taken(&share.tag, &devices, &virtiofs) {
+            return Err(twice(&share.tag));
+        }
+        virtiofs.push(VirtiofsShare {
+            dir: share_dir(&share.dir)?,
+            tag: share.tag.clone(),
+        });
+    }
     let mounts: Vec<(&str, &str)> = opts
         .shares
+        .iter()
+        .map(|s| (s.tag.as_str(), s.at.as_str()))
+        .collect();
+    let virtiofs_mounts: Vec<(&str, &str)> = opts
+        .virtiofs_shares
         .iter()
         .map(|s| (s.tag.as_str(), s.at.as_str()))
         .collect();
@@ -348,18 +437,54 @@ fn prepare(
             tag: &opts.tag,
             flags: opts.rootflags.as_deref(),
         }
+    } else if virtiofs_root {
+        RootSpec::VirtioFs { tag: &opts.tag }
     } else {
         RootSpec::Initrd
     };
-    let cmdline = boot_cmdline(&Boot {
-        init: &init,
-        root,
-        mounts: &mounts,
-        argv: &opts.argv,
-        env: &opts.env,
-        quiet: opts.quiet,
-    });
-    Ok((initrd, cmdline, devices))
+    let cmdline = boot_cmdline_with_virtiofs(
+        &Boot {
+            init: &init,
+            root,
+            mounts: &mounts,
+            argv: &opts.argv,
+            env: &opts.env,
+            quiet: opts.quiet,
+        },
+        &virtiofs_mounts,
+    );
+    Ok(Prepared {
+        initrd,
+        cmdline,
+        ninep: devices,
+        virtiofs,
+    })
+}
+
+/// Starts one virtiofsd per virtio-fs share, each listening on
+/// `tmp/vfsN.sock` and logging to `tmp/virtiofsdN.log`. When one fails,
+/// those already started are stopped (dropped) before the error returns.
+fn start_daemons(
+    opts: &RunOptions,
+    shares: &[VirtiofsShare],
+    tmp: &Path,
+) -> io::Result<Vec<VirtiofsDaemon>> {
+    if shares.is_empty() {
+        return Ok(Vec::new());
+    }
+    let daemon = opts.virtiofsd.resolve()?;
+    let mut daemons = Vec::with_capacity(shares.len());
+    for (i, share) in shares.iter().enumerate() {
+        daemons.push(VirtiofsDaemon::start(
+            &daemon,
+            &share.dir,
+            &tmp.join(format!("vfs{i}.sock")),
+            opts.cache,
+            &tmp.join(format!("virtiofsd{i}.log")),
+            DAEMON_START_TIMEOUT,
+        )?);
+    }
+    Ok(daemons)
 }
 
 /// Writes the initrd to `path` and returns the program's absolute path in it:
@@ -397,11 +522,14 @@ fn write_initrd(opts: &RunOptions, path: &Path) -> io::Result<Vec<u8>> {
 }
 
 /// Waits for QEMU to end. It is killed at the deadline (the run timed out),
-/// or when it lingers after the exit line was logged.
+/// or when it lingers after the exit line was logged. It is also killed,
+/// and the run is an error, when a signal asks us to stop or when a
+/// virtiofsd dies under it (the guest would wait for its replies forever).
 fn wait(
     qemu: &mut Child,
     deadline: Option<Instant>,
     exit_seen: &AtomicBool,
+    daemons: &mut [VirtiofsDaemon],
 ) -> io::Result<(ExitStatus, bool)> {
     let mut pause = Duration::from_millis(1);
     let mut exit_seen_at = None;
@@ -416,6 +544,38 @@ fn wait(
         }
         if deadline.is_some_and(|d| now >= d) {
             return Ok((kill(qemu)?, true));
+        }
+        if let Some(sig) = crate::interrupt::requested() {
+            kill(qemu)?;
+            return Err(crate::interrupt::interrupted(sig));
+        }
+        if let Some((daemon, status)) = daemons
+            .iter_mut()
+            .find_map(|d| d.exited().map(|status| (d, status)))
+        {
+            // A daemon also ends when QEMU is going away (it closes the socket
+            // before it exits): after the guest's exit line, or if QEMU ends
+            // within a moment, that is no failure.
+            if exit_seen.load(Ordering::Relaxed) {
+                if let Some(status) = qemu.try_wait()? {
+                    return Ok((status, false));
+                }
+                thread::sleep(pause);
+                continue;
+            }
+            let grace = Instant::now() + Duration::from_secs(1);
+            while Instant::now() < grace {
+                if let Some(status) = qemu.try_wait()? {
+                    return Ok((status, false));
+                }
+                thread::sleep(Duration::from_millis(5));
+            }
+            kill(qemu)?;
+            return Err(io::Error::other(format!(
+                "the virtiofsd serving {} exited ({status}) while the machine ran:\n{}",
+                daemon.socket().display(),
+                daemon.log_tail()
+            )));
         }
         thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(10));
@@ -491,6 +651,9 @@ mod tests {
         assert_eq!(o.security_model, "none");
         assert_eq!(o.rootflags, None);
         assert!(o.shares.is_empty());
+        assert!(o.virtiofs_shares.is_empty());
+        assert_eq!(o.virtiofsd, VirtiofsdChoice::Auto);
+        assert_eq!(o.cache, VirtiofsCache::Auto);
     }
 
     fn root_with_program(t: &TempDir) -> PathBuf {
@@ -508,8 +671,14 @@ mod tests {
         o.root = Some(root.clone());
         o.argv = vec!["prog".into(), "a b".into()];
         o.rootflags = Some("cache=loose".into());
-        let (initrd, cmdline, devices) = prepare(&o, t.path()).unwrap();
+        let Prepared {
+            initrd,
+            cmdline,
+            ninep: devices,
+            virtiofs,
+        } = prepare(&o, t.path()).unwrap();
         assert_eq!(initrd, None);
+        assert!(virtiofs.is_empty());
         assert!(!t.path().join("initrd.cpio").exists());
         assert_eq!(
             cmdline,
@@ -533,6 +702,79 @@ mod tests {
     }
 
     #[test]
+    fn virtio_fs_root_and_shares() {
+        let t = TempDir::new().unwrap();
+        let root = root_with_program(&t);
+        let data = t.path().join("data");
+        let more = t.path().join("more");
+        std::fs::create_dir(&data).unwrap();
+        std::fs::create_dir(&more).unwrap();
+        let mut o = RunOptions::new("/k".into(), "/bin/prog".into());
+        o.root = Some(root.clone());
+        o.fs = RootFs::VirtioFs;
+        o.argv = vec!["prog".into()];
+        o.shares = vec![Share {
+            dir: data.clone(),
+            tag: "data".into(),
+            at: "/mnt/data".into(),
+        }];
+        o.virtiofs_shares = vec![Share {
+            dir: more.clone(),
+            tag: "more".into(),
+            at: "/mnt/more".into(),
+        }];
+        let p = prepare(&o, t.path()).unwrap();
+        assert_eq!(p.initrd, None);
+        assert_eq!(
+            p.cmdline,
+            "init=/bin/prog root=virtiofs:root mount=9p:data:/mnt/data \
+             mount=virtiofs:more:/mnt/more argv=prog"
+        );
+        assert_eq!(p.ninep.len(), 1);
+        assert_eq!(p.ninep[0].tag, "data");
+        assert_eq!(
+            p.virtiofs,
+            [
+                VirtiofsShare {
+                    dir: std::fs::canonicalize(&root).unwrap(),
+                    tag: "root".into()
+                },
+                VirtiofsShare {
+                    dir: std::fs::canonicalize(&more).unwrap(),
+                    tag: "more".into()
+                }
+            ]
+        );
+        // An initrd root with a virtio-fs share.
+        o.fs = RootFs::Initrd;
+        let p = prepare(&o, t.path()).unwrap();
+        assert!(p.initrd.is_some());
+        assert_eq!(p.virtiofs.len(), 1);
+        assert!(p.cmdline.contains(" root=initrd "), "{}", p.cmdline);
+        // rootflags are 9p options; tags are unique across both kinds; a
+        // virtio-fs root tag may have 36 bytes, no more.
+        o.fs = RootFs::VirtioFs;
+        let refused = |o: &RunOptions| prepare(o, t.path()).unwrap_err().kind();
+        let mut bad = o.clone();
+        bad.rootflags = Some("cache=loose".into());
+        assert_eq!(refused(&bad), io::ErrorKind::InvalidInput);
+        let mut bad = o.clone();
+        bad.virtiofs_shares[0].tag = "data".into();
+        assert_eq!(refused(&bad), io::ErrorKind::InvalidInput);
+        let mut bad = o.clone();
+        bad.virtiofs_shares[0].tag = "root".into();
+        assert_eq!(refused(&bad), io::ErrorKind::InvalidInput);
+        let mut bad = o.clone();
+        bad.virtiofs_shares[0].dir = t.path().join("nope");
+        assert_eq!(refused(&bad), io::ErrorKind::NotFound);
+        let mut long = o.clone();
+        long.tag = "t".repeat(36);
+        assert!(prepare(&long, t.path()).is_ok());
+        long.tag = "t".repeat(37);
+        assert_eq!(refused(&long), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
     fn initrd_root_and_shares() {
         let t = TempDir::new().unwrap();
         let root = root_with_program(&t);
@@ -549,7 +791,12 @@ mod tests {
             tag: "data".into(),
             at: "/mnt/data".into(),
         }];
-        let (initrd, cmdline, devices) = prepare(&o, t.path()).unwrap();
+        let Prepared {
+            initrd,
+            cmdline,
+            ninep: devices,
+            ..
+        } = prepare(&o, t.path()).unwrap();
         assert_eq!(initrd, Some(t.path().join("initrd.cpio")));
         assert!(t.path().join("initrd.cpio").is_file());
         assert_eq!(
@@ -656,6 +903,7 @@ mod tests {
             &mut child,
             Some(Instant::now() + Duration::from_millis(100)),
             &AtomicBool::new(false),
+            &mut [],
         )
         .unwrap();
         assert!(timed_out);
@@ -666,7 +914,7 @@ mod tests {
     #[test]
     fn waiting_returns_the_status() {
         let mut child = Command::new("sh").args(["-c", "exit 5"]).spawn().unwrap();
-        let (status, timed_out) = wait(&mut child, None, &AtomicBool::new(false)).unwrap();
+        let (status, timed_out) = wait(&mut child, None, &AtomicBool::new(false), &mut []).unwrap();
         assert!(!timed_out);
         assert_eq!(status.code(), Some(5));
     }

@@ -19,7 +19,7 @@ pub fn run_command(a: &RunArgs) -> i32 {
         }
         Err(e) => {
             eprintln!("lintel: {e}");
-            125
+            crate::interrupt::exit_code(&e).unwrap_or(125)
         }
     }
 }
@@ -41,6 +41,9 @@ fn try_run(a: &RunArgs) -> io::Result<Outcome> {
     opts.tag = a.tag.clone();
     opts.rootflags = a.rootflags.clone();
     opts.shares = a.shares.clone();
+    opts.virtiofs_shares = a.virtiofs_shares.clone();
+    opts.virtiofsd = a.virtiofsd;
+    opts.cache = a.cache;
     opts.security_model = a.security_model.clone();
     opts.virtio = a.virtio;
     opts.machine = a.machine;
@@ -57,7 +60,23 @@ fn try_run(a: &RunArgs) -> io::Result<Outcome> {
             opts.accel.resolve().name(),
             opts.machine.name()
         );
+        let virtiofs = !opts.virtiofs_shares.is_empty()
+            || (opts.root.is_some() && opts.fs == crate::ninep::RootFs::VirtioFs);
+        if virtiofs {
+            match opts.virtiofsd.resolve() {
+                Ok(d) => eprintln!(
+                    "lintel: virtio-fs served by {} ({:?}), cache {}",
+                    d.path.display(),
+                    d.kind,
+                    opts.cache.name()
+                ),
+                Err(e) => eprintln!("lintel: {e}"),
+            }
+        }
     }
+    // From here on Ctrl-C stops the machine and cleans up (QEMU, virtiofsd,
+    // sockets) before we exit with 128 + signal.
+    crate::interrupt::enable()?;
     let log: Option<Box<dyn Write + Send>> = if sinks.is_empty() {
         None
     } else {

@@ -1,12 +1,15 @@
 //! Installing what the demo and the tests need, when it is missing: QEMU,
-//! musl-gcc, a static busybox (Debian packages) and the kernel's Rust target.
+//! musl-gcc, a static busybox (Debian packages), the kernel's Rust target,
+//! and the Rust virtiofsd for virtio-fs (`cargo install virtiofsd`, falling
+//! back to QEMU's C virtiofsd).
 
 use std::ffi::OsStr;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::kernel_image::{workspace_root, KERNEL_TARGET};
+use crate::kernel_image::{cargo_binary, workspace_root, KERNEL_TARGET};
+use crate::virtiofs::{find_c_virtiofsd, find_rust_virtiofsd};
 
 /// The busybox the demo copies into its initrd.
 pub const BUSYBOX: &str = "/bin/busybox";
@@ -35,6 +38,15 @@ pub const STATIC_BUSYBOX: Requirement = Requirement {
     what: "a static /bin/busybox",
     package: "busybox-static",
 };
+/// What `cargo install virtiofsd` links against.
+pub const LIBSECCOMP_DEV: Requirement = Requirement {
+    what: "the libseccomp headers",
+    package: "libseccomp-dev",
+};
+pub const LIBCAP_NG_DEV: Requirement = Requirement {
+    what: "the libcap-ng headers",
+    package: "libcap-ng-dev",
+};
 
 /// Makes sure everything is there; quiet when it already is.
 pub fn ensure_host_tools() -> io::Result<()> {
@@ -49,7 +61,68 @@ pub fn ensure_host_tools() -> io::Result<()> {
             )));
         }
     }
-    ensure_rust_target()
+    ensure_rust_target()?;
+    ensure_virtiofsd();
+    Ok(())
+}
+
+/// The `cargo install` invocation of the Rust virtiofsd.
+pub const VIRTIOFSD_INSTALL: [&str; 3] = ["install", "virtiofsd", "--locked"];
+
+/// Makes sure virtio-fs has a daemon: the Rust virtiofsd when one is found;
+/// else builds it (`apt-get install libseccomp-dev libcap-ng-dev`, then
+/// `cargo install virtiofsd --locked`, about two minutes); when that fails,
+/// QEMU's C virtiofsd is used, and we say so. Never an error: without any
+/// daemon only the virtio-fs runs fail (with a message naming the fix).
+pub fn ensure_virtiofsd() {
+    if find_rust_virtiofsd().is_some() {
+        return;
+    }
+    let fallback = |why: String| match find_c_virtiofsd() {
+        Some(c) => eprintln!(
+            "lintel: {why}; virtio-fs will use QEMU's C virtiofsd ({}, needs root)",
+            c.display()
+        ),
+        None => eprintln!("lintel: {why}, and there is no QEMU virtiofsd: virtio-fs will not work"),
+    };
+    let headers = missing_virtiofsd_headers();
+    if !headers.is_empty() {
+        if let Err(e) = install_packages(&headers) {
+            return fallback(format!("cannot build the Rust virtiofsd ({e})"));
+        }
+    }
+    let cmd = format!("cargo {}", VIRTIOFSD_INSTALL.join(" "));
+    eprintln!("lintel: building the Rust virtiofsd for virtio-fs: {cmd} (about two minutes)");
+    let status = Command::new(cargo_binary())
+        .args(VIRTIOFSD_INSTALL)
+        // Not in the workspace: its .cargo/config.toml is not for this build.
+        .current_dir(std::env::temp_dir())
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS")
+        .stdin(Stdio::null())
+        .stdout(io::stderr())
+        .status();
+    match status {
+        Ok(s) if s.success() && find_rust_virtiofsd().is_some() => {}
+        Ok(s) if s.success() => fallback(format!(
+            "`{cmd}` worked but its virtiofsd is not found (is ~/.cargo/bin on PATH?)"
+        )),
+        Ok(s) => fallback(format!("`{cmd}` failed ({s})")),
+        Err(e) => fallback(format!("cannot run `{cmd}`: {e}")),
+    }
+}
+
+/// The -dev packages `cargo install virtiofsd` needs that are not there.
+fn missing_virtiofsd_headers() -> Vec<Requirement> {
+    let mut missing = Vec::new();
+    if !Path::new("/usr/include/seccomp.h").exists() {
+        missing.push(LIBSECCOMP_DEV);
+    }
+    if !Path::new("/usr/include/cap-ng.h").exists() {
+        missing.push(LIBCAP_NG_DEV);
+    }
+    missing
 }
 
 /// What is not there yet.

@@ -103,7 +103,7 @@ fn channels_stdin_cmdline_and_exit_status() {
         input.len()
     );
     assert_eq!(r.stderr, b"to-stderr\n");
-    let log = String::from_utf8(r.log).unwrap();
+    let log = without_clock(&String::from_utf8(r.log).unwrap());
     assert_eq!(
         log,
         "lintel: cmdline: init=/echo root=initrd argv=./echo argv=a argv=b%20c argv=it%27s argv=100%25 argv= \
@@ -232,7 +232,7 @@ fn the_binary_streams_and_exits_like_the_program() {
     );
     assert_eq!(out.stdout, b"typed input\n");
     assert_eq!(out.stderr, b"to-stderr\n");
-    let log = std::fs::read_to_string(&log).unwrap();
+    let log = without_clock(&std::fs::read_to_string(&log).unwrap());
     assert!(log.contains(" argv=x argv=y%20z env=A=b%20c\n"), "{log}");
     assert!(log.ends_with("lintel: exit status=3\n"), "{log}");
     // Its temporary directory is gone.
@@ -311,7 +311,7 @@ fn the_binary_packs_a_root_and_names_the_program_inside_it() {
         stderr.starts_with("lintel: skipping socket ") && stderr.contains("/root/sock"),
         "{stderr}"
     );
-    let log = std::fs::read_to_string(&log).unwrap();
+    let log = without_clock(&std::fs::read_to_string(&log).unwrap());
     assert!(
         log.starts_with("lintel: cmdline: init=/bin/echo root=initrd argv=/bin/echo argv=a%20b\n"),
         "{log}"
@@ -361,7 +361,7 @@ fn the_binary_shares_a_root_over_9p_with_its_options() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(3), "{machine} {virtio}: {stderr}");
         assert_eq!(stderr, "to-stderr\n", "{machine} {virtio}");
-        let log = std::fs::read_to_string(&log).unwrap();
+        let log = without_clock(&std::fs::read_to_string(&log).unwrap());
         assert!(
             log.starts_with(
                 "lintel: cmdline: init=/bin/echo root=9p:rootfs rootflags=cache=loose \
@@ -379,4 +379,22 @@ fn the_binary_shares_a_root_over_9p_with_its_options() {
         .unwrap();
     assert_eq!(out.status.code(), Some(125));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/dir"));
+}
+
+/// The log with the ` clock=SECONDS.NANOS` token (the host's time at launch,
+/// always last on the command line) taken out, so lines compare exactly.
+fn without_clock(log: &str) -> String {
+    let mut out = String::new();
+    for line in log.split_inclusive('\n') {
+        match line.find(" clock=") {
+            Some(i) if line.starts_with("lintel: cmdline:") => {
+                let rest = &line[i + 7..];
+                let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+                out.push_str(&line[..i]);
+                out.push_str(&rest[end..]);
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out
 }

@@ -21,7 +21,10 @@ fn help_goes_to_stdout() {
         );
         for flag in [
             "--root DIR",
-            "--fs 9p|initrd",
+            "--fs 9p|virtiofs|initrd",
+            "--share-virtiofs DIR:TAG:/guest/path",
+            "--virtiofsd auto|rust|c",
+            "--cache none|auto|always",
             "--tag TAG",
             "--rootflags OPTS",
             "--share DIR:TAG:/guest/path",
@@ -47,6 +50,8 @@ fn usage_errors_exit_2() {
         &["run", "--virtio", "mmio", "x"],
         &["run", "--machine", "virt", "x"],
         &["run", "--security-model", "mapped", "x"],
+        &["run", "--virtiofsd", "rust", "x"],
+        &["run", "--share-virtiofs", "d:t:/m", "--cache", "loose", "x"],
     ] {
         let out = lintel(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

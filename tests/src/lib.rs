@@ -8,8 +8,8 @@
 //! a directory ([`run_native_in`], or chrooted: [`run_native_chroot`]) and
 //! under Lintel with that directory as the root ([`run_lintel_root`]: shared
 //! over virtio-9p, so what the guest leaves there can be checked on the host;
-//! [`run_lintel_root_with`] for the initrd root, other virtio flavours, q35,
-//! other 9p security models).
+//! [`run_lintel_root_with`] for the initrd root, the virtio-fs root, other
+//! virtio flavours, q35, other 9p security models).
 //!
 //! Environment:
 //! - `LINTEL_KERNEL`: a prebuilt kernel image (otherwise `lintel` builds one);
@@ -22,6 +22,7 @@ mod elf;
 mod guest;
 mod native;
 mod run;
+pub mod shared_dir;
 mod tree;
 
 use std::path::{Path, PathBuf};

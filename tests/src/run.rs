@@ -1,6 +1,9 @@
 //! Booting the real kernel in QEMU through the `lintel` library.
 
-use lintel::{Accel, Machine, RootFs, RunOptions, RunResult, Share, Stdin, VirtioMode};
+use lintel::{
+    Accel, Machine, RootFs, RunOptions, RunResult, Share, Stdin, VirtioMode, VirtiofsCache,
+    VirtiofsdChoice,
+};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, OnceLock};
@@ -88,7 +91,9 @@ pub fn run_lintel_with_stdin(path: &Path, argv: &[&str], env: &[&str], stdin: St
 
 /// How a root directory is booted: [`RootConfig::default`] is the product
 /// path, a virtio-9p root (transitional device, machine `pc`,
-/// `security_model=none`), with the 120 s timeout and 512M.
+/// `security_model=none`), with the 120 s timeout and 512M;
+/// [`RootConfig::virtiofs`] the virtio-fs root (the Rust virtiofsd when
+/// there is one, `cache=auto`).
 #[derive(Clone, Debug)]
 pub struct RootConfig {
     pub fs: RootFs,
@@ -97,6 +102,12 @@ pub struct RootConfig {
     pub security_model: String,
     pub rootflags: Option<String>,
     pub shares: Vec<Share>,
+    /// Extra directories shared over virtio-fs.
+    pub virtiofs_shares: Vec<Share>,
+    /// The virtio-fs daemon.
+    pub virtiofsd: VirtiofsdChoice,
+    /// Its cache policy.
+    pub cache: VirtiofsCache,
     /// QEMU `-m`.
     pub memory: String,
     pub timeout: Duration,
@@ -111,6 +122,9 @@ impl Default for RootConfig {
             security_model: "none".to_owned(),
             rootflags: None,
             shares: Vec::new(),
+            virtiofs_shares: Vec::new(),
+            virtiofsd: VirtiofsdChoice::Auto,
+            cache: VirtiofsCache::Auto,
             memory: "512M".to_owned(),
             timeout: RUN_TIMEOUT,
         }
@@ -126,10 +140,24 @@ impl RootConfig {
         }
     }
 
-    /// A short description for messages, e.g. `9p modern q35 mapped-xattr`.
+    /// The virtio-fs root, served by `virtiofsd` with the cache policy `cache`.
+    pub fn virtiofs(virtiofsd: VirtiofsdChoice, cache: VirtiofsCache) -> Self {
+        RootConfig {
+            fs: RootFs::VirtioFs,
+            virtiofsd,
+            cache,
+            ..Default::default()
+        }
+    }
+
+    /// A short description for messages, e.g. `9p modern q35 mapped-xattr`
+    /// or `virtiofs rust cache=auto`.
     pub fn describe(&self) -> String {
         match self.fs {
             RootFs::Initrd => "initrd".to_owned(),
+            RootFs::VirtioFs => {
+                format!("virtiofs {:?} cache={}", self.virtiofsd, self.cache.name()).to_lowercase()
+            }
             RootFs::NineP => format!(
                 "9p {:?} {} {}",
                 self.virtio,
@@ -187,6 +215,9 @@ fn run_with(
         opts.security_model = c.security_model.clone();
         opts.rootflags = c.rootflags.clone();
         opts.shares = c.shares.clone();
+        opts.virtiofs_shares = c.virtiofs_shares.clone();
+        opts.virtiofsd = c.virtiofsd;
+        opts.cache = c.cache;
         opts.memory = c.memory.clone();
         opts.timeout = Some(c.timeout);
     }

@@ -3,8 +3,10 @@
 //! copy of the tree, so paths are the same) and once under Lintel with
 //! `--root` set to the tree, shared over virtio-9p; stdout, stderr and the
 //! exit status must match, and so must what each left in `/tree` on the host.
+//! Three commands (`ls -l`, `cp -r`, `rm -r`) run over virtio-fs too (the
+//! Rust virtiofsd when there is one, `cache=auto`).
 //!
-//! One command per boot (a shell would need fork): 15 boots. Commands that
+//! One command per boot (a shell would need fork): 18 boots. Commands that
 //! change the tree are checked in the same process where possible (a later
 //! operand that fails only if an earlier one worked) and on the host
 //! afterwards.
@@ -17,10 +19,10 @@ use std::os::unix::fs::{lchown, symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use lintel::tempdir::TempDir;
-use lintel::Outcome;
+use lintel::{Outcome, VirtiofsCache, VirtiofsdChoice};
 use lintel_tests::{
-    assert_same_output, copy_tree, describe_difference, describe_tree, is_root, run_lintel_root,
-    run_native_chroot, set_mtime,
+    assert_same_output, copy_tree, describe_difference, describe_tree, is_root,
+    run_lintel_root_with, run_native_chroot, set_mtime, RootConfig,
 };
 
 const BUSYBOX: &str = "/bin/busybox";
@@ -133,12 +135,12 @@ fn native(base: &Path, argv: &[&str]) -> (Run, TempDir) {
     )
 }
 
-/// `argv` under Lintel with the tree `base` itself as the 9p root: what the
-/// command changes lands in `base`.
-fn lintel(base: &Path, argv: &[&str]) -> Run {
+/// `argv` under Lintel with the tree `base` itself as the root (9p or
+/// virtio-fs, as `config` says): what the command changes lands in `base`.
+fn lintel(base: &Path, argv: &[&str], config: &RootConfig) -> Run {
     let mut full = vec![BUSYBOX];
     full.extend_from_slice(argv);
-    let r = run_lintel_root(base, BUSYBOX, &full, &[]);
+    let r = run_lintel_root_with(base, BUSYBOX, &full, &[], config);
     let code = match r.outcome {
         Outcome::Exited(c) => Some(i32::from(c)),
         ref other => panic!(
@@ -199,9 +201,24 @@ fn skip_unless_root() -> bool {
     true
 }
 
-/// Runs `argv` both ways and compares; returns the native run, its tree and
-/// the Lintel run (None when skipped).
+/// Runs `argv` both ways, Lintel over a 9p root, and compares; returns the
+/// native run and its tree (None when skipped).
 fn differential(argv: &[&str], how: Compare, code: i32) -> Option<(Run, TempDir)> {
+    differential_over(argv, how, code, &RootConfig::default())
+}
+
+/// The root over virtio-fs.
+fn virtiofs() -> RootConfig {
+    RootConfig::virtiofs(VirtiofsdChoice::Auto, VirtiofsCache::Auto)
+}
+
+/// [`differential`] with Lintel's root booted as `config` says.
+fn differential_over(
+    argv: &[&str],
+    how: Compare,
+    code: i32,
+    config: &RootConfig,
+) -> Option<(Run, TempDir)> {
     if skip_unless_root() {
         return None;
     }
@@ -214,8 +231,8 @@ fn differential(argv: &[&str], how: Compare, code: i32) -> Option<(Run, TempDir)
         String::from_utf8_lossy(&n.stdout),
         String::from_utf8_lossy(&n.stderr)
     );
-    let l = lintel(base.path(), argv);
-    let what = format!("busybox {}", argv.join(" "));
+    let l = lintel(base.path(), argv, config);
+    let what = format!("busybox {} ({})", argv.join(" "), config.describe());
     assert_same_output(
         &format!("{what}: stdout"),
         &normalise(&l.stdout, how),
@@ -245,29 +262,32 @@ fn left(t: &TempDir) -> String {
 
 // --- Reading ---------------------------------------------------------------
 
+const LS_LONG_FILES: &[&str] = &[
+    "ls",
+    "-l",
+    "--full-time",
+    "/tree/a.txt",
+    "/tree/b.txt",
+    "/tree/run.sh",
+    "/tree/owned.txt",
+    "/tree/sub/c.txt",
+    "/tree/link",
+];
+
 #[test]
 fn ls_long_files_with_owners_modes_and_times() {
-    let Some((n, _)) = differential(
-        &[
-            "ls",
-            "-l",
-            "--full-time",
-            "/tree/a.txt",
-            "/tree/b.txt",
-            "/tree/run.sh",
-            "/tree/owned.txt",
-            "/tree/sub/c.txt",
-            "/tree/link",
-        ],
-        Compare::Exact,
-        0,
-    ) else {
+    let Some((n, _)) = differential(LS_LONG_FILES, Compare::Exact, 0) else {
         return;
     };
     let out = String::from_utf8_lossy(&n.stdout);
     assert!(out.contains(" user     user "), "{out}");
     assert!(out.contains("2001-09-09 "), "{out}");
     assert!(out.contains("/tree/link -> a.txt"), "{out}");
+}
+
+#[test]
+fn ls_long_files_over_virtiofs() {
+    differential_over(LS_LONG_FILES, Compare::Exact, 0, &virtiofs());
 }
 
 #[test]
@@ -408,7 +428,10 @@ fn df_prints_a_header_and_the_root() {
     let base = base_tree();
     let (n, _) = native(base.path(), &["df"]);
     check("native", &n);
-    check("lintel", &lintel(base.path(), &["df"]));
+    check(
+        "lintel",
+        &lintel(base.path(), &["df"], &RootConfig::default()),
+    );
 }
 
 // --- Changing the tree -------------------------------------------------------
@@ -450,20 +473,27 @@ fn mkdir_in_order_and_its_errors() {
     assert!(left(&t).contains("m/n d 755\n"));
 }
 
+const CP_RECURSIVE: &[&str] = &[
+    "cp",
+    "-r",
+    "/tree/sub",
+    "/tree/sub/c.txt",
+    "/tree/nope",
+    "/tree/empty",
+];
+
 #[test]
 fn cp_recursive() {
-    let Some((n, t)) = differential(
-        &[
-            "cp",
-            "-r",
-            "/tree/sub",
-            "/tree/sub/c.txt",
-            "/tree/nope",
-            "/tree/empty",
-        ],
-        Compare::Exact,
-        1,
-    ) else {
+    cp_recursive_over(&RootConfig::default());
+}
+
+#[test]
+fn cp_recursive_over_virtiofs() {
+    cp_recursive_over(&virtiofs());
+}
+
+fn cp_recursive_over(config: &RootConfig) {
+    let Some((n, t)) = differential_over(CP_RECURSIVE, Compare::Exact, 1, config) else {
         return;
     };
     assert!(String::from_utf8_lossy(&n.stderr).contains("/tree/nope"));
@@ -511,9 +541,22 @@ fn mv_into_a_directory() {
 
 #[test]
 fn rm_recursive() {
+    rm_recursive_over(&RootConfig::default());
+}
+
+#[test]
+fn rm_recursive_over_virtiofs() {
+    rm_recursive_over(&virtiofs());
+}
+
+fn rm_recursive_over(config: &RootConfig) {
     // The second operand fails only if the first removed everything.
-    let Some((_, t)) = differential(&["rm", "-r", "/tree/sub", "/tree/sub"], Compare::Exact, 1)
-    else {
+    let Some((_, t)) = differential_over(
+        &["rm", "-r", "/tree/sub", "/tree/sub"],
+        Compare::Exact,
+        1,
+        config,
+    ) else {
         return;
     };
     let tree = left(&t);

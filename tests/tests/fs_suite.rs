@@ -6,9 +6,13 @@
 //! The root is shared over virtio-9p by default (the product path), and then
 //! the tree the program left in `./work` on the host must also equal the
 //! native run's. Every program runs a second time over the initrd (tmpfs)
-//! root; two of them (`basic`, `dirs`) also run over 9p with a modern-only
-//! device, a legacy-only device, machine q35, and `security_model=mapped-xattr`
-//! (where the host sees QEMU's own modes, so only the output is compared).
+//! root, and a third time over virtio-fs (the Rust virtiofsd, `cache=auto`;
+//! the tree left on the host is compared too); two of them (`basic`,
+//! `dirs`) also run over 9p with a modern-only device, a legacy-only device,
+//! machine q35, and `security_model=mapped-xattr` (where the host sees
+//! QEMU's own modes, so only the output is compared), and over virtio-fs
+//! with QEMU's C virtiofsd and with the Rust one at `cache=none` and
+//! `cache=always`.
 //!
 //! Each program makes its own `./work` directory and works inside it, so
 //! both runs start from the same place (`$TMP/…/work` on the host, `/work`
@@ -25,7 +29,7 @@ use std::path::PathBuf;
 use std::process::ExitStatus;
 
 use lintel::tempdir::TempDir;
-use lintel::{Machine, Outcome, RootFs, VirtioMode};
+use lintel::{Machine, Outcome, RootFs, VirtioMode, VirtiofsCache, VirtiofsdChoice};
 use lintel_tests::{
     assert_same_output, describe_difference, describe_tree, guest, is_root, run_lintel_root_with,
     run_native_in, Link, RootConfig,
@@ -103,7 +107,9 @@ fn differential(name: &str, config: &RootConfig) {
     if config.fs == RootFs::NineP {
         assert_interface(&what, &r.log, config.virtio);
     }
-    if config.fs == RootFs::NineP && config.security_model == "none" {
+    let shared = config.fs == RootFs::VirtioFs
+        || (config.fs == RootFs::NineP && config.security_model == "none");
+    if shared {
         let native_tree = describe_tree(&n.dir.path().join("work")).unwrap();
         let lintel_tree = describe_tree(&root.path().join("work")).unwrap();
         let diff = describe_difference(
@@ -171,6 +177,22 @@ fn mapped_xattr() -> RootConfig {
     }
 }
 
+fn virtiofs() -> RootConfig {
+    RootConfig::virtiofs(VirtiofsdChoice::Rust, VirtiofsCache::Auto)
+}
+
+fn virtiofs_c() -> RootConfig {
+    RootConfig::virtiofs(VirtiofsdChoice::C, VirtiofsCache::Auto)
+}
+
+fn virtiofs_cache_none() -> RootConfig {
+    RootConfig::virtiofs(VirtiofsdChoice::Rust, VirtiofsCache::None)
+}
+
+fn virtiofs_cache_always() -> RootConfig {
+    RootConfig::virtiofs(VirtiofsdChoice::Rust, VirtiofsCache::Always)
+}
+
 /// One `#[test]` per line: test name, program, configuration.
 macro_rules! fs_tests {
     ($($test:ident: $name:literal over $config:ident;)*) => {
@@ -210,6 +232,22 @@ fs_tests! {
     fs_dirs_9p_q35: "dirs" over q35;
     fs_basic_9p_mapped_xattr: "basic" over mapped_xattr;
     fs_dirs_9p_mapped_xattr: "dirs" over mapped_xattr;
+
+    fs_basic_virtiofs: "basic" over virtiofs;
+    fs_dirs_virtiofs: "dirs" over virtiofs;
+    fs_links_virtiofs: "links" over virtiofs;
+    fs_attrs_virtiofs: "attrs" over virtiofs;
+    fs_fds_virtiofs: "fds" over virtiofs;
+    fs_pipes_virtiofs: "pipes" over virtiofs;
+    fs_mmap_virtiofs: "mmap" over virtiofs;
+    fs_big_virtiofs: "big" over virtiofs;
+
+    fs_basic_virtiofs_c: "basic" over virtiofs_c;
+    fs_dirs_virtiofs_c: "dirs" over virtiofs_c;
+    fs_basic_virtiofs_cache_none: "basic" over virtiofs_cache_none;
+    fs_dirs_virtiofs_cache_none: "dirs" over virtiofs_cache_none;
+    fs_basic_virtiofs_cache_always: "basic" over virtiofs_cache_always;
+    fs_dirs_virtiofs_cache_always: "dirs" over virtiofs_cache_always;
 }
 
 const PROGRAMS: &[&str] = &[
