@@ -226,12 +226,39 @@ fs_tests! {
 
     fs_basic_9p_modern: "basic" over modern;
     fs_dirs_9p_modern: "dirs" over modern;
+    fs_links_9p_modern: "links" over modern;
+    fs_attrs_9p_modern: "attrs" over modern;
+    fs_fds_9p_modern: "fds" over modern;
+    fs_pipes_9p_modern: "pipes" over modern;
+    fs_mmap_9p_modern: "mmap" over modern;
+    fs_big_9p_modern: "big" over modern;
+
     fs_basic_9p_legacy: "basic" over legacy;
     fs_dirs_9p_legacy: "dirs" over legacy;
+    fs_links_9p_legacy: "links" over legacy;
+    fs_attrs_9p_legacy: "attrs" over legacy;
+    fs_fds_9p_legacy: "fds" over legacy;
+    fs_pipes_9p_legacy: "pipes" over legacy;
+    fs_mmap_9p_legacy: "mmap" over legacy;
+    fs_big_9p_legacy: "big" over legacy;
+
     fs_basic_9p_q35: "basic" over q35;
     fs_dirs_9p_q35: "dirs" over q35;
+    fs_links_9p_q35: "links" over q35;
+    fs_attrs_9p_q35: "attrs" over q35;
+    fs_fds_9p_q35: "fds" over q35;
+    fs_pipes_9p_q35: "pipes" over q35;
+    fs_mmap_9p_q35: "mmap" over q35;
+    fs_big_9p_q35: "big" over q35;
+
     fs_basic_9p_mapped_xattr: "basic" over mapped_xattr;
     fs_dirs_9p_mapped_xattr: "dirs" over mapped_xattr;
+    fs_links_9p_mapped_xattr: "links" over mapped_xattr;
+    fs_attrs_9p_mapped_xattr: "attrs" over mapped_xattr;
+    fs_fds_9p_mapped_xattr: "fds" over mapped_xattr;
+    fs_pipes_9p_mapped_xattr: "pipes" over mapped_xattr;
+    fs_mmap_9p_mapped_xattr: "mmap" over mapped_xattr;
+    fs_big_9p_mapped_xattr: "big" over mapped_xattr;
 
     fs_basic_virtiofs: "basic" over virtiofs;
     fs_dirs_virtiofs: "dirs" over virtiofs;
@@ -244,10 +271,30 @@ fs_tests! {
 
     fs_basic_virtiofs_c: "basic" over virtiofs_c;
     fs_dirs_virtiofs_c: "dirs" over virtiofs_c;
+    fs_links_virtiofs_c: "links" over virtiofs_c;
+    fs_attrs_virtiofs_c: "attrs" over virtiofs_c;
+    fs_fds_virtiofs_c: "fds" over virtiofs_c;
+    fs_pipes_virtiofs_c: "pipes" over virtiofs_c;
+    fs_mmap_virtiofs_c: "mmap" over virtiofs_c;
+    fs_big_virtiofs_c: "big" over virtiofs_c;
+
     fs_basic_virtiofs_cache_none: "basic" over virtiofs_cache_none;
     fs_dirs_virtiofs_cache_none: "dirs" over virtiofs_cache_none;
+    fs_links_virtiofs_cache_none: "links" over virtiofs_cache_none;
+    fs_attrs_virtiofs_cache_none: "attrs" over virtiofs_cache_none;
+    fs_fds_virtiofs_cache_none: "fds" over virtiofs_cache_none;
+    fs_pipes_virtiofs_cache_none: "pipes" over virtiofs_cache_none;
+    fs_mmap_virtiofs_cache_none: "mmap" over virtiofs_cache_none;
+    fs_big_virtiofs_cache_none: "big" over virtiofs_cache_none;
+
     fs_basic_virtiofs_cache_always: "basic" over virtiofs_cache_always;
     fs_dirs_virtiofs_cache_always: "dirs" over virtiofs_cache_always;
+    fs_links_virtiofs_cache_always: "links" over virtiofs_cache_always;
+    fs_attrs_virtiofs_cache_always: "attrs" over virtiofs_cache_always;
+    fs_fds_virtiofs_cache_always: "fds" over virtiofs_cache_always;
+    fs_pipes_virtiofs_cache_always: "pipes" over virtiofs_cache_always;
+    fs_mmap_virtiofs_cache_always: "mmap" over virtiofs_cache_always;
+    fs_big_virtiofs_cache_always: "big" over virtiofs_cache_always;
 }
 
 const PROGRAMS: &[&str] = &[

@@ -170,7 +170,14 @@ impl Vnode for NineVnode {
     fn setattr(&self, set: &SetAttr) -> VfsResult<()> {
         let open = self.open_fid(set.size.is_some());
         let fid = open.as_deref().unwrap_or(self.fid());
-        let r = self.fs.client.setattr(fid, &attr::to_setattr(set));
+        let mut p = attr::to_setattr(set);
+        if set.mode.is_some() {
+            // Linux sends the file type with the permissions (notify_change
+            // keeps i_mode's type bits); QEMU's mapped security models store
+            // the mode as given, so without them a directory loses its type.
+            p.mode |= lintel_vfs::Vnode::file_type(self)?.mode_bits();
+        }
+        let r = self.fs.client.setattr(fid, &p);
         // Even a failure may have applied part of the change.
         self.fs.cache.invalidate(self.key());
         r

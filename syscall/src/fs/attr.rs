@@ -35,9 +35,24 @@ pub fn sys_fchmod(cx: &mut Cx, fd: u64, mode: u64) -> SysResult {
     setattr(&p, &SetAttr { mode: Some(mode as u32 & 0o7777), ..SetAttr::default() })
 }
 
-fn owner(uid: u64, gid: u64) -> SetAttr {
+/// A chown. As Linux's notify_change (ATTR_KILL_SUID/SGID), a change of
+/// owner of a non-directory clears set-user-ID, and set-group-ID when group
+/// execute is set, even for root; the file system gets the new mode with it.
+fn owner(p: &Path, uid: u64, gid: u64) -> Result<SetAttr, Errno> {
     let id = |v: u64| (v as u32 != u32::MAX).then_some(v as u32);
-    SetAttr { uid: id(uid), gid: id(gid), ..SetAttr::default() }
+    let mut set = SetAttr { uid: id(uid), gid: id(gid), ..SetAttr::default() };
+    let a = p.dentry.vnode().getattr()?;
+    if !a.is_dir() && a.file_type() != Some(FileType::Symlink) {
+        let mut mode = a.mode & 0o7777;
+        mode &= !0o4000;
+        if mode & 0o010 != 0 {
+            mode &= !0o2000;
+        }
+        if mode != a.mode & 0o7777 {
+            set.mode = Some(mode);
+        }
+    }
+    Ok(set)
 }
 
 pub fn sys_fchownat(cx: &mut Cx, dirfd: u64, path: u64, uid: u64, gid: u64, flags: u64) -> SysResult {
@@ -47,7 +62,7 @@ pub fn sys_fchownat(cx: &mut Cx, dirfd: u64, path: u64, uid: u64, gid: u64, flag
     let path = cx.user_path(path)?;
     let follow = if flags & AT_SYMLINK_NOFOLLOW != 0 { Follow::No } else { Follow::Yes };
     let p = cx.lookup_at(dirfd, &path, flags, follow)?;
-    setattr(&p, &owner(uid, gid))
+    setattr(&p, &owner(&p, uid, gid)?)
 }
 
 pub fn sys_chown(cx: &mut Cx, path: u64, uid: u64, gid: u64) -> SysResult {
@@ -60,7 +75,7 @@ pub fn sys_lchown(cx: &mut Cx, path: u64, uid: u64, gid: u64) -> SysResult {
 
 pub fn sys_fchown(cx: &mut Cx, fd: u64, uid: u64, gid: u64) -> SysResult {
     let p = fd_path(cx, fd)?;
-    setattr(&p, &owner(uid, gid))
+    setattr(&p, &owner(&p, uid, gid)?)
 }
 
 const UTIME_NOW: u64 = (1 << 30) - 1;
