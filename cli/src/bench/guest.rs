@@ -6,9 +6,9 @@
 //! Both guests get the same QEMU command line from [`qemu_args`] (machine
 //! `pc`, the same accelerator and memory, the share as one transitional
 //! virtio-9p device with the tag `root` or as one `vhost-user-fs-pci` device
-//! with the tag `root` served by the same virtiofsd, three serial sockets,
-//! `isa-debug-exit`); only the kernel, the initrd and the kernel command
-//! line differ. Lintel runs through the CLI's own [`crate::run::run`];
+//! with the tag `root` served by a fresh virtiofsd of the same binary, three
+//! serial sockets, `isa-debug-exit`); only the kernel, the initrd and the
+//! kernel command line differ. Lintel runs through the CLI's own [`crate::run::run`];
 //! Linux through the same pieces here.
 
 use std::io::{self, Read, Write};
