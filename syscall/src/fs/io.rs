@@ -12,7 +12,23 @@ use lintel_vfs::{FileKind, FileRef, FileType, OpenFlags};
 /// Linux's MAX_RW_COUNT: one call moves at most this much.
 const MAX_RW_COUNT: u64 = 0x7fff_f000;
 const UIO_MAXIOV: u64 = 1024;
-const CHUNK: usize = 128 * 1024;
+/// Data moves through a per-process kernel buffer of up to this much per
+/// step: large enough for a 9p/FUSE request of the negotiated maximum size.
+const CHUNK: usize = 512 * 1024;
+
+/// The process's I/O buffer, at least `n` bytes (zero-filled only when it
+/// grows); give it back with `put_buf`.
+fn take_buf(cx: &mut Cx, n: usize) -> Vec<u8> {
+    let mut b = core::mem::take(&mut cx.p.io_buf);
+    if b.len() < n {
+        b.resize(n, 0);
+    }
+    b
+}
+
+fn put_buf(cx: &mut Cx, b: Vec<u8>) {
+    cx.p.io_buf = b;
+}
 
 fn file(cx: &Cx, fd: u64) -> Result<FileRef, Errno> {
     Ok(cx.p.fds.get(fd as u32 as i32)?.clone())
@@ -34,11 +50,13 @@ fn read_into(cx: &mut Cx, f: &FileRef, buf: u64, count: u64, pos: Option<u64>) -
             if count == 0 {
                 return Ok(0);
             }
-            let mut tmp = vec![0u8; (count as usize).min(CHUNK)];
-            crate::user::prepare(cx.k, &cx.p.mm, buf, tmp.len() as u64, true)?;
-            let n = blocking(cx, nonblock, &mut || ops.poll().0, &mut || ops.read(&mut tmp))?;
-            write_bytes(cx.k, &cx.p.mm, buf, &tmp[..n])?;
-            Ok(n as u64)
+            let want = (count as usize).min(CHUNK);
+            crate::user::prepare(cx.k, &cx.p.mm, buf, want as u64, true)?;
+            let mut tmp = take_buf(cx, want);
+            let r = blocking(cx, nonblock, &mut || ops.poll().0, &mut || ops.read(&mut tmp[..want]))
+                .and_then(|n| write_bytes(cx.k, &cx.p.mm, buf, &tmp[..n]).map(|_| n as u64));
+            put_buf(cx, tmp);
+            r
         }
         FileKind::Node { path, .. } => {
             let h = f.handle()?.clone();
@@ -53,7 +71,7 @@ fn read_into(cx: &mut Cx, f: &FileRef, buf: u64, count: u64, pos: Option<u64>) -
                 Some(p) => p,
                 None => *f.offset.lock(),
             };
-            let mut tmp: Vec<u8> = vec![0u8; (count as usize).min(CHUNK)];
+            let mut tmp = take_buf(cx, (count as usize).min(CHUNK));
             let mut done = 0u64;
             while done < count {
                 let n = ((count - done) as usize).min(tmp.len());
@@ -86,6 +104,7 @@ fn read_into(cx: &mut Cx, f: &FileRef, buf: u64, count: u64, pos: Option<u64>) -
             if pos.is_none() && !stream {
                 *f.offset.lock() = off;
             }
+            put_buf(cx, tmp);
             Ok(done)
         }
     }
@@ -104,7 +123,7 @@ fn write_from(cx: &mut Cx, f: &FileRef, buf: u64, count: u64, pos: Option<u64>) 
             if pos.is_some() {
                 return Err(Errno::ESPIPE);
             }
-            let mut tmp = vec![0u8; (count as usize).min(CHUNK)];
+            let mut tmp = take_buf(cx, (count as usize).min(CHUNK));
             let mut done = 0u64;
             while done < count {
                 let n = ((count - done) as usize).min(tmp.len());
@@ -128,6 +147,7 @@ fn write_from(cx: &mut Cx, f: &FileRef, buf: u64, count: u64, pos: Option<u64>) 
                     Err(e) => return if done > 0 { Ok(done) } else { Err(e) },
                 }
             }
+            put_buf(cx, tmp);
             Ok(done)
         }
         FileKind::Node { path, .. } => {
@@ -144,7 +164,7 @@ fn write_from(cx: &mut Cx, f: &FileRef, buf: u64, count: u64, pos: Option<u64>) 
                 Some(p) => p,
                 None => *offset,
             };
-            let mut tmp: Vec<u8> = vec![0u8; (count as usize).min(CHUNK)];
+            let mut tmp = take_buf(cx, (count as usize).min(CHUNK));
             let mut done = 0u64;
             while done < count {
                 let n = ((count - done) as usize).min(tmp.len());
@@ -175,6 +195,8 @@ fn write_from(cx: &mut Cx, f: &FileRef, buf: u64, count: u64, pos: Option<u64>) 
             if pos.is_none() && !stream {
                 *offset = off;
             }
+            drop(offset);
+            put_buf(cx, tmp);
             Ok(done)
         }
     }

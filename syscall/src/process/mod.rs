@@ -69,6 +69,8 @@ pub struct Process {
     /// prctl state: the parent-death signal and the dumpable flag.
     pub pdeathsig: u8,
     pub dumpable: bool,
+    /// The kernel-side buffer read/write data moves through (kept between calls).
+    pub io_buf: Vec<u8>,
     /// System calls already reported as unimplemented.
     pub enosys_seen: SysnoSet,
 }
@@ -102,6 +104,7 @@ impl Process {
             winsize: crate::abi::Winsize { rows: 24, cols: 80, xpixel: 0, ypixel: 0 },
             pdeathsig: 0,
             dumpable: true,
+            io_buf: Vec::new(),
             enosys_seen: SysnoSet::empty(),
         }
     }
