@@ -74,7 +74,7 @@ pub fn sys_sched_getaffinity(cx: &mut Cx, pid: u64, len: u64, mask: u64) -> SysR
         return Err(Errno::ESRCH);
     }
     // The kernel's cpumask is one long (nr_cpu_ids <= 64); smaller buffers are refused.
-    if len < 8 || len % 8 != 0 {
+    if len < 8 || !len.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
     write_val(cx.k, &cx.p.mm, mask, &1u64)?;

@@ -5,7 +5,6 @@
 use crate::abi::Iovec;
 use crate::user::{read_bytes, read_val, write_bytes, Pod};
 use crate::{Cx, Errno, SysResult};
-use alloc::vec;
 use alloc::vec::Vec;
 use lintel_vfs::{FileKind, FileRef, FileType, OpenFlags};
 
@@ -290,11 +289,10 @@ fn vectored(cx: &mut Cx, fd: u64, iov: u64, cnt: u64, pos: Option<u64>, write: b
         }
     }
     // With nothing to move the checks still apply (EBADF for a write-only fd...).
-    if done == 0 && cnt == 0 {
-        if write && !f.flags().writable() || !write && !f.flags().readable() {
+    if done == 0 && cnt == 0
+        && (write && !f.flags().writable() || !write && !f.flags().readable()) {
             return Err(Errno::EBADF);
         }
-    }
     Ok(done)
 }
 

@@ -24,7 +24,7 @@ const PROT_MASK: u64 = (PROT_READ | PROT_WRITE | PROT_EXEC) as u64;
 const PROT_GROWS: u64 = 0x0100_0000 | 0x0200_0000;
 
 fn aligned(a: u64) -> bool {
-    a % PAGE_SIZE == 0
+    a.is_multiple_of(PAGE_SIZE)
 }
 
 pub fn sys_mmap(cx: &mut Cx, addr: u64, len: u64, prot: u64, flags: u64, fd: u64, off: u64) -> SysResult {
@@ -84,8 +84,11 @@ pub fn sys_mmap(cx: &mut Cx, addr: u64, len: u64, prot: u64, flags: u64, fd: u64
     Ok(start)
 }
 
-/// The file a mapping comes from, after mmap's checks.
-fn file_source(cx: &mut Cx, fd: u64, prot: u64, shared: bool) -> Result<Option<(Arc<dyn Handle>, VnodeRef)>, Errno> {
+/// An open file's handle and its vnode: where a file mapping's pages come from.
+type MapSource = (Arc<dyn Handle>, VnodeRef);
+
+/// The file a mapping comes from, after mmap's checks (None: anonymous memory).
+fn file_source(cx: &mut Cx, fd: u64, prot: u64, shared: bool) -> Result<Option<MapSource>, Errno> {
     let f = cx.p.fds.get(fd as i32)?.clone();
     let FileKind::Node { path, handle } = &f.kind else { return Err(Errno::ENODEV) };
     let h = handle.as_ref().ok_or(Errno::EBADF)?;

@@ -37,7 +37,7 @@ fn wake_op(cx: &mut Cx, uaddr2: u64, encoded: u32) -> Result<(), Errno> {
 }
 
 pub fn sys_futex(cx: &mut Cx, uaddr: u64, op: u64, val: u64, timeout: u64, uaddr2: u64, val3: u64) -> SysResult {
-    if uaddr % 4 != 0 {
+    if !uaddr.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
     let cmd = op & !(FUTEX_PRIVATE | FUTEX_CLOCK_REALTIME);
