@@ -58,6 +58,26 @@ pub struct Timespec {
     pub nsec: u32,
 }
 
+impl Timespec {
+    /// A time as 9P and FUSE send it: seconds as the two's complement of a
+    /// time64_t (as Linux sends them), nanoseconds clamped into range.
+    pub fn from_wire(sec: u64, nsec: u64) -> Timespec {
+        Timespec { sec: sec as i64, nsec: nsec.min(999_999_999) as u32 }
+    }
+}
+
+/// A name a file system may pass to a server: one path component, not "."
+/// or "..", without '/' or NUL, at most NAME_MAX bytes, so no path can reach
+/// the server through it.
+pub fn check_component(name: &[u8]) -> VfsResult<()> {
+    match name {
+        b"" | b"." | b".." => Err(Errno::EINVAL),
+        _ if name.contains(&b'/') || name.contains(&0) => Err(Errno::EINVAL),
+        _ if name.len() > NAME_MAX => Err(Errno::ENAMETOOLONG),
+        _ => Ok(()),
+    }
+}
+
 /// What `stat` reports. `mode` holds the type bits and the permissions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attr {

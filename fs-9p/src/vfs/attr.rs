@@ -5,7 +5,7 @@ use crate::codec::{setattr_valid as sv, SetAttr as P9SetAttr, Stat, StatFs as P9
 use crate::flags::{linux, open_to_dotl};
 use crate::qid::Qid;
 use lintel_vfs::{
-    Attr, Errno, FileType, OpenFlags, SetAttr, StatFs, TimeSet, Timespec, VfsResult, NAME_MAX,
+    Attr, FileType, OpenFlags, SetAttr, StatFs, TimeSet, Timespec, NAME_MAX,
     S_IFMT, V9FS_MAGIC,
 };
 
@@ -27,11 +27,7 @@ fn qid_guess(q: &Qid) -> FileType {
 }
 
 fn time(sec: u64, nsec: u64) -> Timespec {
-    // Seconds are the two's complement of time64_t, as Linux sends them.
-    Timespec {
-        sec: sec as i64,
-        nsec: nsec.min(999_999_999) as u32,
-    }
+    Timespec::from_wire(sec, nsec)
 }
 
 /// Rgetattr as `stat` shows it. A mode without a valid type gets the type
@@ -150,16 +146,7 @@ pub fn lopen_flags(flags: OpenFlags) -> u32 {
     open_to_dotl(flags.bits() & !drop)
 }
 
-/// Names from the VFS are single components; refuse anything else so no
-/// path can reach the server.
-pub fn check_name(name: &[u8]) -> VfsResult<()> {
-    match name {
-        b"" | b"." | b".." => Err(Errno::EINVAL),
-        _ if name.contains(&b'/') || name.contains(&0) => Err(Errno::EINVAL),
-        _ if name.len() > NAME_MAX => Err(Errno::ENAMETOOLONG),
-        _ => Ok(()),
-    }
-}
+pub use lintel_vfs::check_component as check_name;
 
 /// Linux's `dev_t` as Tmknod's major and minor.
 pub fn split_dev(rdev: u64) -> (u32, u32) {
@@ -171,6 +158,7 @@ pub fn split_dev(rdev: u64) -> (u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lintel_vfs::Errno;
     use crate::qid::qid_type;
 
     #[test]

@@ -4,15 +4,10 @@
 use crate::codec::{fattr, FuseAttr, Kstatfs, SetattrIn};
 use lintel_vfs::{
     Attr, Errno, FileType, OpenFlags, SetAttr, StatFs, TimeSet, Timespec, VfsResult, FUSE_MAGIC,
-    NAME_MAX,
 };
 
 fn time(sec: u64, nsec: u32) -> Timespec {
-    // Seconds are the two's complement of time64_t, as Linux sends them.
-    Timespec {
-        sec: sec as i64,
-        nsec: nsec.min(999_999_999),
-    }
+    Timespec::from_wire(sec, nsec as u64)
 }
 
 /// A FUSE attribute as `stat` shows it (the entry was checked: its type is valid).
@@ -117,16 +112,7 @@ pub fn open_flags(flags: OpenFlags) -> u32 {
     ((flags - drop) | OpenFlags::LARGEFILE).bits()
 }
 
-/// Names from the VFS are single components; refuse anything else so no
-/// path can reach the daemon.
-pub fn check_name(name: &[u8]) -> VfsResult<()> {
-    match name {
-        b"" | b"." | b".." => Err(Errno::EINVAL),
-        _ if name.contains(&b'/') || name.contains(&0) => Err(Errno::EINVAL),
-        _ if name.len() > NAME_MAX => Err(Errno::ENAMETOOLONG),
-        _ => Ok(()),
-    }
-}
+pub use lintel_vfs::check_component as check_name;
 
 /// Whether a directory entry's name is one a program could use.
 pub fn usable_name(name: &[u8]) -> bool {
