@@ -389,7 +389,9 @@ fn without_clock(log: &str) -> String {
         match line.find(" clock=") {
             Some(i) if line.starts_with("lintel: cmdline:") => {
                 let rest = &line[i + 7..];
-                let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                    .unwrap_or(rest.len());
                 out.push_str(&line[..i]);
                 out.push_str(&rest[end..]);
             }

@@ -21,7 +21,11 @@ pub fn mcfg(rsdp: u64) -> Option<(u64, u8, u8)> {
     let count = (len.saturating_sub(36) / entry_size) as u64;
     for i in 0..count.min(256) {
         let at = table + 36 + i * entry_size as u64;
-        let t = if entry_size == 8 { phys::read::<u64>(at) } else { phys::read::<u32>(at) as u64 };
+        let t = if entry_size == 8 {
+            phys::read::<u64>(at)
+        } else {
+            phys::read::<u32>(at) as u64
+        };
         if t == 0 || phys::slice(t, 4) != b"MCFG" {
             continue;
         }

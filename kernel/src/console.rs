@@ -67,7 +67,10 @@ impl Handle for SerialTty {
     }
 
     fn poll(&self) -> (bool, bool) {
-        (INPUT_ENDED.load(Ordering::Relaxed) || serial::channels().stdio.has_input(), true)
+        (
+            INPUT_ENDED.load(Ordering::Relaxed) || serial::channels().stdio.has_input(),
+            true,
+        )
     }
 
     fn available(&self) -> Option<usize> {

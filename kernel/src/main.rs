@@ -61,16 +61,27 @@ pub extern "C" fn kernel_main(start_info: u32, boot_tsc: u64) -> ! {
         *r = Region { start: s, end: e };
     }
     let ram = &ram[..boot.ram().len()];
-    let mut reserved = [Region { start: 0x100000, end: kernel_phys_end() }; 2];
+    let mut reserved = [Region {
+        start: 0x100000,
+        end: kernel_phys_end(),
+    }; 2];
     if let Some((a, n)) = boot.initrd {
-        reserved[1] = Region { start: a, end: a + n };
+        reserved[1] = Region {
+            start: a,
+            end: a + n,
+        };
     }
     mem::frame::init(ram, &reserved);
     mem::paging::finish_kernel_map(mem::paging::current_cr3(), boot.ram());
     let total: u64 = boot.ram().iter().map(|(s, e)| e - s).sum();
     let hf = heap_frames(total);
-    let Some(heap) = mem::frame::alloc_contiguous(hf) else { panic!("no room for a {hf}-frame heap") };
-    mem::heap::init(phys::to_virt(heap) as usize, (hf * phys::FRAME_SIZE) as usize);
+    let Some(heap) = mem::frame::alloc_contiguous(hf) else {
+        panic!("no room for a {hf}-frame heap")
+    };
+    mem::heap::init(
+        phys::to_virt(heap) as usize,
+        (hf * phys::FRAME_SIZE) as usize,
+    );
     virtio::irq::init_lapic();
     virtio::irq::start_tick();
     if let Some((base, first, last)) = acpi::mcfg(boot.rsdp) {
@@ -95,7 +106,10 @@ pub extern "C" fn kernel_main(start_info: u32, boot_tsc: u64) -> ! {
         (hf * phys::FRAME_SIZE) >> 20
     );
     for t in &cfg.unknown {
-        log::warn!("unknown kernel parameter '{}'", alloc::string::String::from_utf8_lossy(t));
+        log::warn!(
+            "unknown kernel parameter '{}'",
+            alloc::string::String::from_utf8_lossy(t)
+        );
     }
     run_init(&boot, &cfg)
 }
@@ -105,9 +119,24 @@ fn run_init(boot: &pvh::BootInfo, cfg: &lintel_rootfs::cmdline::BootConfig) -> !
         log::error!("{msg}");
         task::finish(lintel_syscall::ExitStatus::Code(127))
     };
-    let Some(init) = cfg.init.clone() else { fail(&"no init= on the kernel command line: nothing to run") };
-    let archive = boot.initrd.map(|(addr, size)| phys::slice(addr, size as usize));
+    let Some(init) = cfg.init.clone() else {
+        fail(&"no init= on the kernel command line: nothing to run")
+    };
+    let archive = boot
+        .initrd
+        .map(|(addr, size)| phys::slice(addr, size as usize));
     let (vfs, root) = boot_fs::build(cfg, archive).unwrap_or_else(|e| fail(&e));
-    let argv: Vec<Vec<u8>> = if cfg.argv.is_empty() { alloc::vec![init.clone()] } else { cfg.argv.clone() };
-    task::start(mem::paging::current_cr3(), vfs, root, &init, argv, cfg.env.clone())
+    let argv: Vec<Vec<u8>> = if cfg.argv.is_empty() {
+        alloc::vec![init.clone()]
+    } else {
+        cfg.argv.clone()
+    };
+    task::start(
+        mem::paging::current_cr3(),
+        vfs,
+        root,
+        &init,
+        argv,
+        cfg.env.clone(),
+    )
 }

@@ -22,7 +22,10 @@ pub fn mount(tag: &[u8], data: &[u8]) -> VfsResult<Arc<dyn FileSystem>> {
     let opts = MountOptions::parse(data)?;
     let devs = DEVICES.get().map(|v| &v[..]).unwrap_or(&[]);
     let Some(dev) = devs.iter().find(|d| d.tag == tag) else {
-        log::warn!("9p: no virtio-9p device with tag '{}'", String::from_utf8_lossy(tag));
+        log::warn!(
+            "9p: no virtio-9p device with tag '{}'",
+            String::from_utf8_lossy(tag)
+        );
         return Err(Errno::ENOENT);
     };
     let mut cfg = ClientConfig::default();
@@ -36,10 +39,18 @@ pub fn mount(tag: &[u8], data: &[u8]) -> VfsResult<Arc<dyn FileSystem>> {
         cfg.aname = String::from_utf8_lossy(a).into_owned();
     }
     let client = Client::new(dev.clone(), cfg).map_err(|e| {
-        log::warn!("9p: attaching to '{}' failed: {:?}", String::from_utf8_lossy(tag), e);
+        log::warn!(
+            "9p: attaching to '{}' failed: {:?}",
+            String::from_utf8_lossy(tag),
+            e
+        );
         e
     })?;
-    log::info!("9p: '{}' attached, msize {}", String::from_utf8_lossy(tag), client.msize());
+    log::info!(
+        "9p: '{}' attached, msize {}",
+        String::from_utf8_lossy(tag),
+        client.msize()
+    );
     Ok(NinePFs::new(client, opts))
 }
 

@@ -39,7 +39,11 @@ fn cpu_names() -> (String, String) {
             }
         }
     }
-    let clean = |b: Vec<u8>| String::from_utf8_lossy(&b).trim_matches(|c: char| c == '\0' || c == ' ').into();
+    let clean = |b: Vec<u8>| {
+        String::from_utf8_lossy(&b)
+            .trim_matches(|c: char| c == '\0' || c == ' ')
+            .into()
+    };
     (clean(vendor), clean(brand))
 }
 

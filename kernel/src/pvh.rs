@@ -51,7 +51,8 @@ pub fn parse(start_info: u64) -> BootInfo {
         let entries: u32 = phys::read(start_info + 48);
         for i in 0..entries as u64 {
             let e = memmap + i * 24;
-            let (addr, size, ty): (u64, u64, u32) = (phys::read(e), phys::read(e + 8), phys::read(e + 16));
+            let (addr, size, ty): (u64, u64, u32) =
+                (phys::read(e), phys::read(e + 8), phys::read(e + 16));
             if ty == E820_RAM && size > 0 && nram < ram.len() {
                 ram[nram] = (addr, addr.saturating_add(size));
                 nram += 1;
@@ -66,5 +67,11 @@ pub fn parse(start_info: u64) -> BootInfo {
         let size: u64 = phys::read(modlist + 8);
         (paddr, size)
     });
-    BootInfo { ram, nram, cmdline, initrd, rsdp: phys::read(start_info + 32) }
+    BootInfo {
+        ram,
+        nram,
+        cmdline,
+        initrd,
+        rsdp: phys::read(start_info + 32),
+    }
 }

@@ -9,12 +9,12 @@ use crate::{klog, mem, random, time};
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
+use alloc::vec;
 use alloc::vec::Vec;
 use lintel_syscall::fs::Vfs;
-use lintel_vfs::Path;
-use alloc::vec;
 use lintel_syscall::mm::{FaultAccess, FaultError};
 use lintel_syscall::{ExitStatus, Kernel, Process};
+use lintel_vfs::Path;
 use spin::Mutex;
 use x86_64::registers::model_specific::{FsBase, KernelGsBase};
 use x86_64::VirtAddr;
@@ -103,18 +103,45 @@ impl Kernel for Services<'_> {
 }
 
 /// Starts `init` as the first program and enters it; never returns.
-pub fn start(master_pml4: u64, vfs: Arc<Vfs>, root: Path, init: &[u8], argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> ! {
-    let Some(mut aspace) = AddressSpace::new(master_pml4) else { panic!("out of memory for the first address space") };
+pub fn start(
+    master_pml4: u64,
+    vfs: Arc<Vfs>,
+    root: Path,
+    init: &[u8],
+    argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+) -> ! {
+    let Some(mut aspace) = AddressSpace::new(master_pml4) else {
+        panic!("out of memory for the first address space")
+    };
     aspace.activate();
     let mut proc = Process::new(1, vfs, root);
     let entry = {
-        let mut k = Services { aspace: &mut aspace };
-        match lintel_syscall::process::start_init(&mut k, &mut proc, b"/dev/ttyS0", b"/dev/ttyS1", init, argv, envp) {
+        let mut k = Services {
+            aspace: &mut aspace,
+        };
+        match lintel_syscall::process::start_init(
+            &mut k,
+            &mut proc,
+            b"/dev/ttyS0",
+            b"/dev/ttyS1",
+            init,
+            argv,
+            envp,
+        ) {
             Ok(e) => e,
             Err(e) => {
-                log::error!("cannot execute {}: {}", String::from_utf8_lossy(init), e.name().unwrap_or("?"));
+                log::error!(
+                    "cannot execute {}: {}",
+                    String::from_utf8_lossy(init),
+                    e.name().unwrap_or("?")
+                );
                 // The shell's statuses: 127 not found, 126 found but not executable.
-                finish(ExitStatus::Code(if e == lintel_syscall::Errno::ENOENT { 127 } else { 126 }));
+                finish(ExitStatus::Code(if e == lintel_syscall::Errno::ENOENT {
+                    127
+                } else {
+                    126
+                }));
             }
         }
     };
@@ -134,17 +161,28 @@ pub fn start(master_pml4: u64, vfs: Arc<Vfs>, root: Path, init: &[u8], argv: Vec
     // SAFETY: frame_addr is inside the fresh kernel stack, suitably aligned,
     // and nothing else uses that stack yet.
     unsafe { core::ptr::write(frame_addr as *mut TrapFrame, frame) };
-    *CURRENT.lock() = Some(Task { proc, aspace, _kstack: kstack });
-    log::info!("first user instruction at {} us after boot", time::tsc::uptime_ns() / 1000);
+    *CURRENT.lock() = Some(Task {
+        proc,
+        aspace,
+        _kstack: kstack,
+    });
+    log::info!(
+        "first user instruction at {} us after boot",
+        time::tsc::uptime_ns() / 1000
+    );
     trap::return_to(frame_addr as *const TrapFrame)
 }
 
 /// A system call from the program: decode the registers, dispatch, store the result.
 pub fn syscall(f: &mut TrapFrame) {
     let mut guard = CURRENT.lock();
-    let Some(t) = guard.as_mut() else { panic!("system call without a task") };
+    let Some(t) = guard.as_mut() else {
+        panic!("system call without a task")
+    };
     let args = [f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9];
-    let mut k = Services { aspace: &mut t.aspace };
+    let mut k = Services {
+        aspace: &mut t.aspace,
+    };
     f.rax = lintel_syscall::dispatch(&mut k, &mut t.proc, f.rax, args);
     if let Some(status) = t.proc.exit {
         lintel_syscall::process::release(&mut k, &mut t.proc);
@@ -154,7 +192,14 @@ pub fn syscall(f: &mut TrapFrame) {
     if let Some(e) = t.proc.exec_entry.take() {
         crate::proc::set_current(t.proc.view());
         // A new program: fresh registers, as Linux's start_thread.
-        *f = TrapFrame { rip: e.rip, rsp: e.rsp, cs: USER_CS as u64, ss: USER_DS as u64, rflags: 0x202, ..TrapFrame::default() };
+        *f = TrapFrame {
+            rip: e.rip,
+            rsp: e.rsp,
+            cs: USER_CS as u64,
+            ss: USER_DS as u64,
+            rflags: 0x202,
+            ..TrapFrame::default()
+        };
         FsBase::write(VirtAddr::new(0));
         KernelGsBase::write(VirtAddr::new(0));
     }
@@ -163,8 +208,12 @@ pub fn syscall(f: &mut TrapFrame) {
 /// A page fault in user mode: Ok when the page is now mapped.
 pub fn user_page_fault(addr: u64, access: FaultAccess, present: bool) -> Result<(), FaultError> {
     let mut guard = CURRENT.lock();
-    let Some(t) = guard.as_mut() else { return Err(FaultError::Segv) };
-    let mut k = Services { aspace: &mut t.aspace };
+    let Some(t) = guard.as_mut() else {
+        return Err(FaultError::Segv);
+    };
+    let mut k = Services {
+        aspace: &mut t.aspace,
+    };
     lintel_syscall::mm::handle_user_fault(&mut k, &t.proc.mm, addr, access, present)
 }
 
@@ -173,7 +222,9 @@ pub fn user_page_fault(addr: u64, access: FaultAccess, present: bool) -> Result<
 pub fn kill_current(sig: u8, what: &str, addr: Option<u64>, f: &TrapFrame) -> ! {
     let comm = match CURRENT.lock().as_mut() {
         Some(t) => {
-            let mut k = Services { aspace: &mut t.aspace };
+            let mut k = Services {
+                aspace: &mut t.aspace,
+            };
             lintel_syscall::process::release(&mut k, &mut t.proc);
             String::from_utf8_lossy(&t.proc.comm).into_owned()
         }
@@ -187,7 +238,12 @@ pub fn kill_current(sig: u8, what: &str, addr: Option<u64>, f: &TrapFrame) -> ! 
             f.rsp,
             f.error_code
         ),
-        None => log::warn!("{comm}[1]: {what} (SIG{}) at rip {:#x} rsp {:#x}", signame(sig), f.rip, f.rsp),
+        None => log::warn!(
+            "{comm}[1]: {what} (SIG{}) at rip {:#x} rsp {:#x}",
+            signame(sig),
+            f.rip,
+            f.rsp
+        ),
     }
     finish(ExitStatus::Signal(sig))
 }

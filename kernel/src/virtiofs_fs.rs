@@ -24,15 +24,27 @@ pub fn mount(tag: &[u8], data: &[u8]) -> VfsResult<Arc<dyn FileSystem>> {
     let opts = MountOptions::parse(data)?;
     let devs = DEVICES.get().map(|v| &v[..]).unwrap_or(&[]);
     let Some(dev) = devs.iter().find(|d| d.tag == tag) else {
-        log::warn!("virtiofs: no virtio-fs device with tag '{}'", String::from_utf8_lossy(tag));
+        log::warn!(
+            "virtiofs: no virtio-fs device with tag '{}'",
+            String::from_utf8_lossy(tag)
+        );
         return Err(Errno::ENOENT);
     };
     let client = Client::new(dev.clone(), ClientConfig::default()).map_err(|e| {
-        log::warn!("virtiofs: FUSE INIT with '{}' failed: {:?}", String::from_utf8_lossy(tag), e);
+        log::warn!(
+            "virtiofs: FUSE INIT with '{}' failed: {:?}",
+            String::from_utf8_lossy(tag),
+            e
+        );
         e
     })?;
     let info = client.init_info();
-    log::info!("virtiofs: '{}' attached, FUSE {}.{}", String::from_utf8_lossy(tag), info.major, info.minor);
+    log::info!(
+        "virtiofs: '{}' attached, FUSE {}.{}",
+        String::from_utf8_lossy(tag),
+        info.major,
+        info.minor
+    );
     Ok(VirtioFs::new(client, opts, Arc::new(uptime)))
 }
 

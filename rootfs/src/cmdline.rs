@@ -45,7 +45,10 @@ pub fn percent_decode(s: &[u8]) -> Vec<u8> {
     let mut i = 0;
     while i < s.len() {
         if s[i] == b'%' {
-            if let (Some(h), Some(l)) = (s.get(i + 1).and_then(|&c| hex(c)), s.get(i + 2).and_then(|&c| hex(c))) {
+            if let (Some(h), Some(l)) = (
+                s.get(i + 1).and_then(|&c| hex(c)),
+                s.get(i + 2).and_then(|&c| hex(c)),
+            ) {
                 out.push(h << 4 | l);
                 i += 3;
                 continue;
@@ -74,7 +77,10 @@ fn parse_clock(v: &[u8]) -> Option<u64> {
 
 pub fn parse(cmdline: &[u8]) -> BootConfig {
     let mut c = BootConfig::default();
-    for tok in cmdline.split(|b| b.is_ascii_whitespace()).filter(|t| !t.is_empty()) {
+    for tok in cmdline
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|t| !t.is_empty())
+    {
         let (key, val) = match tok.iter().position(|&b| b == b'=') {
             Some(i) => (&tok[..i], Some(percent_decode(&tok[i + 1..]))),
             None => (tok, None),
@@ -103,7 +109,9 @@ mod tests {
 
     #[test]
     fn decodes_arguments_with_spaces_quotes_and_percent() {
-        let c = parse(b"init=/hello argv=./hello argv=b%20c argv=%22q%22 argv= argv=100%25 env=K=V%3Dx quiet");
+        let c = parse(
+            b"init=/hello argv=./hello argv=b%20c argv=%22q%22 argv= argv=100%25 env=K=V%3Dx quiet",
+        );
         assert_eq!(c.init.as_deref(), Some(&b"/hello"[..]));
         assert_eq!(c.argv, [&b"./hello"[..], b"b c", b"\"q\"", b"", b"100%"]);
         assert_eq!(c.env, [&b"K=V=x"[..]]);
@@ -116,7 +124,10 @@ mod tests {
         let c = parse(b"  foo  argv=%zz%4 console=tty root=initrd mount=9p:data:/mnt rootflags=cache%3Dloose virtio=legacy");
         assert_eq!(c.mounts, [&b"9p:data:/mnt"[..]]);
         assert_eq!(c.rootflags, b"cache=loose");
-        assert_eq!(parse(b"clock=1700000000.5").clock_ns, Some(1_700_000_000_500_000_000));
+        assert_eq!(
+            parse(b"clock=1700000000.5").clock_ns,
+            Some(1_700_000_000_500_000_000)
+        );
         assert_eq!(parse(b"clock=12").clock_ns, Some(12_000_000_000));
         assert_eq!(parse(b"clock=1.2.3").clock_ns, None);
         assert!(c.virtio_legacy);
@@ -128,7 +139,9 @@ mod tests {
 
     #[test]
     fn decodes_every_byte() {
-        let enc: Vec<u8> = (0..=255u8).flat_map(|b| alloc::format!("%{b:02X}").into_bytes()).collect();
+        let enc: Vec<u8> = (0..=255u8)
+            .flat_map(|b| alloc::format!("%{b:02X}").into_bytes())
+            .collect();
         assert_eq!(percent_decode(&enc), (0..=255u8).collect::<Vec<_>>());
     }
 }

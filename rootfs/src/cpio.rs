@@ -37,9 +37,13 @@ pub enum CpioError {
 impl fmt::Display for CpioError {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self {
-            CpioError::BadMagic { offset } => write!(f, "not a newc cpio archive (bad magic at offset {offset})"),
+            CpioError::BadMagic { offset } => {
+                write!(f, "not a newc cpio archive (bad magic at offset {offset})")
+            }
             CpioError::BadHeader { offset } => write!(f, "corrupt cpio header at offset {offset}"),
-            CpioError::Truncated { offset } => write!(f, "cpio archive truncated at offset {offset}"),
+            CpioError::Truncated { offset } => {
+                write!(f, "cpio archive truncated at offset {offset}")
+            }
         }
     }
 }
@@ -64,13 +68,20 @@ pub struct Reader<'a> {
 }
 
 pub fn read(data: &[u8]) -> Reader<'_> {
-    Reader { data, pos: 0, done: false }
+    Reader {
+        data,
+        pos: 0,
+        done: false,
+    }
 }
 
 impl<'a> Reader<'a> {
     fn next_entry(&mut self) -> Result<Option<Entry<'a>>, CpioError> {
         let off = self.pos;
-        let h = self.data.get(off..off + HEADER).ok_or(CpioError::Truncated { offset: off })?;
+        let h = self
+            .data
+            .get(off..off + HEADER)
+            .ok_or(CpioError::Truncated { offset: off })?;
         if &h[..6] != b"070701" && &h[..6] != b"070702" {
             return Err(CpioError::BadMagic { offset: off });
         }
@@ -99,7 +110,14 @@ impl<'a> Reader<'a> {
         while let Some(rest) = name.strip_prefix(b"./").or_else(|| name.strip_prefix(b"/")) {
             name = rest;
         }
-        Ok(Some(Entry { name, mode, uid, gid, mtime, data }))
+        Ok(Some(Entry {
+            name,
+            mode,
+            uid,
+            gid,
+            mtime,
+            data,
+        }))
     }
 }
 
@@ -142,7 +160,8 @@ mod tests {
     use alloc::vec::Vec;
 
     fn entry(out: &mut Vec<u8>, name: &str, mode: u32, data: &[u8]) {
-        let h = format!(
+        let h =
+            format!(
             "070701{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}{:08X}",
             1, mode, 7, 8, 1, 1_600_000_000u32, data.len(), 0, 0, 0, 0, name.len() + 1, 0
         );
@@ -199,9 +218,15 @@ mod tests {
             }
             let _ = read(&b).count();
         }
-        assert_eq!(read(b"garbage").next(), Some(Err(CpioError::Truncated { offset: 0 })));
+        assert_eq!(
+            read(b"garbage").next(),
+            Some(Err(CpioError::Truncated { offset: 0 }))
+        );
         let mut bad = a.clone();
         bad[0] = b'x';
-        assert_eq!(read(&bad).next(), Some(Err(CpioError::BadMagic { offset: 0 })));
+        assert_eq!(
+            read(&bad).next(),
+            Some(Err(CpioError::BadMagic { offset: 0 }))
+        );
     }
 }

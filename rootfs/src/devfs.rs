@@ -10,8 +10,8 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::any::Any;
 use lintel_vfs::{
-    Attr, DirEntry, Errno, FileSystem, FileType, Handle, OpenFlags, SetAttr, StatFs, TimeSet, Timespec, VfsResult,
-    Vnode, VnodeRef, NAME_MAX, TMPFS_MAGIC,
+    Attr, DirEntry, Errno, FileSystem, FileType, Handle, OpenFlags, SetAttr, StatFs, TimeSet,
+    Timespec, VfsResult, Vnode, VnodeRef, NAME_MAX, TMPFS_MAGIC,
 };
 use mem::{MemDev, MemHandle};
 use spin::Mutex;
@@ -93,15 +93,31 @@ impl DevFs {
     }
 
     /// As `new`, with nodes dated now by `now` and attribute changes timed.
-    pub fn with_clock(entropy: fn(&mut [u8]), devices: Vec<CharDev>, now: fn() -> Timespec) -> Arc<DevFs> {
+    pub fn with_clock(
+        entropy: fn(&mut [u8]),
+        devices: Vec<CharDev>,
+        now: fn() -> Timespec,
+    ) -> Arc<DevFs> {
         let mut list: Vec<(&'static str, FileType, u64, u32, What)> = Vec::new();
         for (name, dev, minor) in MemDev::ALL {
-            list.push((name, FileType::CharDevice, makedev(1, minor), 0o666, What::Mem(dev, entropy)));
+            list.push((
+                name,
+                FileType::CharDevice,
+                makedev(1, minor),
+                0o666,
+                What::Mem(dev, entropy),
+            ));
         }
         for d in devices.into_iter().filter(|d| valid_name(d.name)) {
             // The kernel's device wins over a built-in one of the same name.
             list.retain(|(n, ..)| *n != d.name);
-            list.push((d.name, FileType::CharDevice, d.rdev, d.mode & 0o7777, What::Char(d.handle)));
+            list.push((
+                d.name,
+                FileType::CharDevice,
+                d.rdev,
+                d.mode & 0o7777,
+                What::Char(d.handle),
+            ));
         }
         for (name, target) in SYMLINKS {
             list.push((name, FileType::Symlink, 0, 0o777, What::Symlink(target)));
@@ -110,22 +126,54 @@ impl DevFs {
         list.push(("shm", FileType::Directory, 0, 0o1777, What::EmptyDir));
         let t = now();
         let node = |ino, name, kind, rdev, perm, what| {
-            let meta = Mutex::new(Meta { perm, uid: 0, gid: 0, atime: t, mtime: t, ctime: t });
-            Arc::new(Node { ino, name, kind, rdev, now, meta, what })
+            let meta = Mutex::new(Meta {
+                perm,
+                uid: 0,
+                gid: 0,
+                atime: t,
+                mtime: t,
+                ctime: t,
+            });
+            Arc::new(Node {
+                ino,
+                name,
+                kind,
+                rdev,
+                now,
+                meta,
+                what,
+            })
         };
         let children = list
             .into_iter()
             .enumerate()
-            .map(|(i, (name, kind, rdev, perm, what))| node(ROOT_INO + 1 + i as u64, name, kind, rdev, perm, what))
+            .map(|(i, (name, kind, rdev, perm, what))| {
+                node(ROOT_INO + 1 + i as u64, name, kind, rdev, perm, what)
+            })
             .collect();
-        Arc::new(DevFs { root: node(ROOT_INO, "/", FileType::Directory, 0, 0o755, What::Root(children)) })
+        Arc::new(DevFs {
+            root: node(
+                ROOT_INO,
+                "/",
+                FileType::Directory,
+                0,
+                0o755,
+                What::Root(children),
+            ),
+        })
     }
 
     /// Opens the character device numbered `rdev` wherever its node is
     /// (mknod in a tmpfs, an initrd): ENXIO when there is no such device.
     pub fn open_device(&self, rdev: u64, flags: OpenFlags) -> VfsResult<Arc<dyn Handle>> {
-        let What::Root(children) = &self.root.what else { return Err(Errno::ENXIO) };
-        children.iter().find(|c| c.kind == FileType::CharDevice && c.rdev == rdev).ok_or(Errno::ENXIO)?.open(flags)
+        let What::Root(children) = &self.root.what else {
+            return Err(Errno::ENXIO);
+        };
+        children
+            .iter()
+            .find(|c| c.kind == FileType::CharDevice && c.rdev == rdev)
+            .ok_or(Errno::ENXIO)?
+            .open(flags)
     }
 }
 
@@ -188,7 +236,11 @@ impl Vnode for Node {
     /// chmod, chown and utimensat work (in memory); truncate does not.
     fn setattr(&self, s: &SetAttr) -> VfsResult<()> {
         if s.size.is_some() {
-            return Err(if self.kind == FileType::Directory { Errno::EISDIR } else { Errno::EINVAL });
+            return Err(if self.kind == FileType::Directory {
+                Errno::EISDIR
+            } else {
+                Errno::EINVAL
+            });
         }
         let now = (self.now)();
         let at = |t: TimeSet| match t {
@@ -207,7 +259,10 @@ impl Vnode for Node {
 
     fn lookup(&self, name: &[u8]) -> VfsResult<VnodeRef> {
         match &self.what {
-            What::Root(c) => c.iter().find(|c| c.name.as_bytes() == name).map(|c| c.clone() as VnodeRef),
+            What::Root(c) => c
+                .iter()
+                .find(|c| c.name.as_bytes() == name)
+                .map(|c| c.clone() as VnodeRef),
             What::EmptyDir => None,
             _ => return Err(Errno::ENOTDIR),
         }
@@ -224,18 +279,36 @@ impl Vnode for Node {
     fn open(&self, _flags: OpenFlags) -> VfsResult<Arc<dyn Handle>> {
         Ok(match &self.what {
             What::Root(c) => {
-                let entries = c.iter().enumerate().map(|(i, c)| listing::entry(i, c.ino, c.kind, c.name.as_bytes()));
-                Arc::new(DirHandle { ino: self.ino, entries: entries.collect() })
+                let entries = c
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| listing::entry(i, c.ino, c.kind, c.name.as_bytes()));
+                Arc::new(DirHandle {
+                    ino: self.ino,
+                    entries: entries.collect(),
+                })
             }
-            What::EmptyDir => Arc::new(DirHandle { ino: self.ino, entries: Vec::new() }),
-            What::Mem(dev, entropy) => Arc::new(MemHandle { dev: *dev, entropy: *entropy }),
+            What::EmptyDir => Arc::new(DirHandle {
+                ino: self.ino,
+                entries: Vec::new(),
+            }),
+            What::Mem(dev, entropy) => Arc::new(MemHandle {
+                dev: *dev,
+                entropy: *entropy,
+            }),
             What::Char(h) => h.clone(),
             What::Symlink(_) => return Err(Errno::ELOOP),
         })
     }
 
     fn statfs(&self) -> VfsResult<StatFs> {
-        Ok(StatFs { fs_type: TMPFS_MAGIC, bsize: 4096, frsize: 4096, namelen: NAME_MAX as u64, ..StatFs::default() })
+        Ok(StatFs {
+            fs_type: TMPFS_MAGIC,
+            bsize: 4096,
+            frsize: 4096,
+            namelen: NAME_MAX as u64,
+            ..StatFs::default()
+        })
     }
 
     fn as_any(&self) -> &dyn Any {

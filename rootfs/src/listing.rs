@@ -15,7 +15,12 @@ pub fn readdir(
     entries: &[DirEntry],
     sink: &mut dyn FnMut(&DirEntry) -> bool,
 ) -> VfsResult<()> {
-    let dir = |ino, name: &[u8], next| DirEntry { ino, kind: FileType::Directory, name: name.to_vec(), next };
+    let dir = |ino, name: &[u8], next| DirEntry {
+        ino,
+        kind: FileType::Directory,
+        name: name.to_vec(),
+        next,
+    };
     let dots = [dir(dot, b".", 1), dir(dotdot, b"..", 2)];
     for e in dots.iter().chain(entries) {
         if e.next > cookie && !sink(e) {
@@ -27,5 +32,10 @@ pub fn readdir(
 
 /// An entry whose cookie is its index in a fixed list.
 pub fn entry(index: usize, ino: u64, kind: FileType, name: &[u8]) -> DirEntry {
-    DirEntry { ino, kind, name: Vec::from(name), next: FIRST_COOKIE + index as u64 }
+    DirEntry {
+        ino,
+        kind,
+        name: Vec::from(name),
+        next: FIRST_COOKIE + index as u64,
+    }
 }

@@ -13,8 +13,8 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::any::Any;
 use lintel_vfs::{
-    Attr, DirEntry, Errno, FileSystem, FileType, Handle, OpenFlags, StatFs, Timespec, VfsResult, Vnode, VnodeRef,
-    NAME_MAX, PROC_MAGIC,
+    Attr, DirEntry, Errno, FileSystem, FileType, Handle, OpenFlags, StatFs, Timespec, VfsResult,
+    Vnode, VnodeRef, NAME_MAX, PROC_MAGIC,
 };
 
 /// What /proc shows about the calling process and the system.
@@ -153,7 +153,12 @@ impl ProcFs {
     /// `now` dates the nodes (Linux shows when each was first looked at).
     pub fn new(source: Arc<dyn ProcSource>, now: fn() -> Timespec) -> Arc<ProcFs> {
         let fs = Arc::new(Shared { src: source, now });
-        Arc::new(ProcFs { root: Arc::new(ProcNode { fs, kind: Kind::Root }) })
+        Arc::new(ProcFs {
+            root: Arc::new(ProcNode {
+                fs,
+                kind: Kind::Root,
+            }),
+        })
     }
 }
 
@@ -183,7 +188,10 @@ fn parse_decimal(name: &[u8]) -> Option<i32> {
 
 impl ProcNode {
     fn node(&self, kind: Kind) -> VnodeRef {
-        Arc::new(ProcNode { fs: self.fs.clone(), kind })
+        Arc::new(ProcNode {
+            fs: self.fs.clone(),
+            kind,
+        })
     }
 
     /// ENOENT once the node's process is not the one asking.
@@ -195,7 +203,13 @@ impl ProcNode {
     }
 
     fn fd_target(&self, fd: i32) -> VfsResult<Vec<u8>> {
-        self.fs.src.fds().into_iter().find(|(n, _)| *n == fd).map(|(_, t)| t).ok_or(Errno::ENOENT)
+        self.fs
+            .src
+            .fds()
+            .into_iter()
+            .find(|(n, _)| *n == fd)
+            .map(|(_, t)| t)
+            .ok_or(Errno::ENOENT)
     }
 
     fn listing(&self) -> VfsResult<Vec<DirEntry>> {
@@ -211,7 +225,12 @@ impl ProcNode {
             Kind::Root => {
                 let mut v = fixed(&ROOT_NAMES);
                 let pid = Kind::PidDir(src.pid());
-                v.push(listing::entry(v.len(), pid.ino(), FileType::Directory, format!("{}", src.pid()).as_bytes()));
+                v.push(listing::entry(
+                    v.len(),
+                    pid.ino(),
+                    FileType::Directory,
+                    format!("{}", src.pid()).as_bytes(),
+                ));
                 v
             }
             Kind::PidDir(p) => fixed(&pid_names(p)),
@@ -277,7 +296,9 @@ struct TextHandle {
 
 impl Handle for TextHandle {
     fn read_at(&self, off: u64, buf: &mut [u8]) -> VfsResult<usize> {
-        let start = usize::try_from(off).unwrap_or(usize::MAX).min(self.data.len());
+        let start = usize::try_from(off)
+            .unwrap_or(usize::MAX)
+            .min(self.data.len());
         let src = &self.data[start..];
         let n = src.len().min(buf.len());
         buf[..n].copy_from_slice(&src[..n]);
@@ -300,7 +321,11 @@ impl Vnode for ProcNode {
             Kind::FdDir(_) => 2,
             _ => 1,
         };
-        let (uid, gid) = if self.kind.pid().is_some() { self.fs.src.ids() } else { (0, 0) };
+        let (uid, gid) = if self.kind.pid().is_some() {
+            self.fs.src.ids()
+        } else {
+            (0, 0)
+        };
         Ok(Attr {
             ino: self.kind.ino(),
             mode: kind.mode_bits() | self.kind.perm(),
@@ -323,7 +348,12 @@ impl Vnode for ProcNode {
 
     fn lookup(&self, name: &[u8]) -> VfsResult<VnodeRef> {
         self.check_alive()?;
-        let find = |names: &[(&str, Kind)]| names.iter().find(|(n, _)| n.as_bytes() == name).map(|&(_, k)| k);
+        let find = |names: &[(&str, Kind)]| {
+            names
+                .iter()
+                .find(|(n, _)| n.as_bytes() == name)
+                .map(|&(_, k)| k)
+        };
         let kind = match self.kind {
             Kind::Root => find(&ROOT_NAMES).or_else(|| {
                 let pid = self.fs.src.pid();
@@ -357,15 +387,27 @@ impl Vnode for ProcNode {
                     Kind::FdDir(p) => Kind::PidDir(p).ino(),
                     _ => Kind::Root.ino(),
                 };
-                Ok(Arc::new(DirHandle { ino: self.kind.ino(), parent, entries: self.listing()? }))
+                Ok(Arc::new(DirHandle {
+                    ino: self.kind.ino(),
+                    parent,
+                    entries: self.listing()?,
+                }))
             }
             FileType::Symlink => Err(Errno::ELOOP),
-            _ => Ok(Arc::new(TextHandle { data: self.contents()? })),
+            _ => Ok(Arc::new(TextHandle {
+                data: self.contents()?,
+            })),
         }
     }
 
     fn statfs(&self) -> VfsResult<StatFs> {
-        Ok(StatFs { fs_type: PROC_MAGIC, bsize: 4096, frsize: 4096, namelen: NAME_MAX as u64, ..StatFs::default() })
+        Ok(StatFs {
+            fs_type: PROC_MAGIC,
+            bsize: 4096,
+            frsize: 4096,
+            namelen: NAME_MAX as u64,
+            ..StatFs::default()
+        })
     }
 
     fn as_any(&self) -> &dyn Any {

@@ -8,7 +8,10 @@ use lintel_vfs::{Errno, FileType, OpenFlags, SetAttr, TimeSet, Timespec, VnodeRe
 pub enum UnpackError {
     Archive(CpioError),
     /// A file-system error on the named entry (index in the archive).
-    Fs { entry: usize, errno: Errno },
+    Fs {
+        entry: usize,
+        errno: Errno,
+    },
 }
 
 impl core::fmt::Display for UnpackError {
@@ -39,8 +42,17 @@ fn dir_for(root: &VnodeRef, names: &[&[u8]]) -> Result<VnodeRef, Errno> {
 }
 
 fn stamp(e: &cpio::Entry) -> SetAttr {
-    let t = Some(TimeSet::At(Timespec { sec: e.mtime as i64, nsec: 0 }));
-    SetAttr { uid: Some(e.uid), gid: Some(e.gid), atime: t, mtime: t, ..SetAttr::default() }
+    let t = Some(TimeSet::At(Timespec {
+        sec: e.mtime as i64,
+        nsec: 0,
+    }));
+    SetAttr {
+        uid: Some(e.uid),
+        gid: Some(e.gid),
+        atime: t,
+        mtime: t,
+        ..SetAttr::default()
+    }
 }
 
 /// Unpacks one entry; a directory is returned so its times are set last
@@ -54,7 +66,9 @@ fn unpack_entry(root: &VnodeRef, e: &cpio::Entry) -> Result<Option<VnodeRef>, Er
     if names.iter().any(|n| *n == b"..") {
         return Err(Errno::EINVAL); // an archive cannot climb out of the root
     }
-    let Some((last, dirs)) = names.split_last() else { return Ok(None) }; // "." itself
+    let Some((last, dirs)) = names.split_last() else {
+        return Ok(None);
+    }; // "." itself
     let dir = dir_for(root, dirs)?;
     let perm = e.mode & 0o7777;
     if e.is_dir() {
@@ -63,7 +77,12 @@ fn unpack_entry(root: &VnodeRef, e: &cpio::Entry) -> Result<Option<VnodeRef>, Er
             Err(Errno::ENOENT) => dir.mkdir(last, perm)?,
             Err(err) => return Err(err),
         };
-        d.setattr(&SetAttr { mode: Some(perm), uid: Some(e.uid), gid: Some(e.gid), ..SetAttr::default() })?;
+        d.setattr(&SetAttr {
+            mode: Some(perm),
+            uid: Some(e.uid),
+            gid: Some(e.gid),
+            ..SetAttr::default()
+        })?;
         return Ok(Some(d));
     } else if e.is_symlink() {
         let l = dir.symlink(last, e.data)?;
@@ -74,7 +93,11 @@ fn unpack_entry(root: &VnodeRef, e: &cpio::Entry) -> Result<Option<VnodeRef>, Er
             Err(Errno::ENOENT) => dir.create(last, perm)?,
             Err(err) => return Err(err),
         };
-        f.setattr(&SetAttr { size: Some(0), mode: Some(perm), ..SetAttr::default() })?;
+        f.setattr(&SetAttr {
+            size: Some(0),
+            mode: Some(perm),
+            ..SetAttr::default()
+        })?;
         let h = f.open(OpenFlags::WRONLY)?;
         let mut off = 0;
         while off < e.data.len() {
@@ -86,7 +109,10 @@ fn unpack_entry(root: &VnodeRef, e: &cpio::Entry) -> Result<Option<VnodeRef>, Er
         }
         // Owner before mode: a chown clears set-ID bits.
         f.setattr(&stamp(e))?;
-        f.setattr(&SetAttr { mode: Some(perm), ..SetAttr::default() })?;
+        f.setattr(&SetAttr {
+            mode: Some(perm),
+            ..SetAttr::default()
+        })?;
     }
     // Device nodes, FIFOs and sockets in an initrd are skipped: devfs provides devices.
     Ok(None)
@@ -98,15 +124,24 @@ pub fn unpack(root: &VnodeRef, archive: &[u8]) -> Result<usize, UnpackError> {
     let mut dirs = alloc::vec::Vec::new();
     for (i, e) in cpio::read(archive).enumerate() {
         let e = e.map_err(UnpackError::Archive)?;
-        if let Some(d) = unpack_entry(root, &e).map_err(|errno| UnpackError::Fs { entry: i, errno })? {
+        if let Some(d) =
+            unpack_entry(root, &e).map_err(|errno| UnpackError::Fs { entry: i, errno })?
+        {
             dirs.push((i, d, e.mtime));
         }
         n += 1;
     }
     for (i, d, mtime) in dirs {
-        let t = Some(TimeSet::At(Timespec { sec: mtime as i64, nsec: 0 }));
-        d.setattr(&SetAttr { atime: t, mtime: t, ..SetAttr::default() })
-            .map_err(|errno| UnpackError::Fs { entry: i, errno })?;
+        let t = Some(TimeSet::At(Timespec {
+            sec: mtime as i64,
+            nsec: 0,
+        }));
+        d.setattr(&SetAttr {
+            atime: t,
+            mtime: t,
+            ..SetAttr::default()
+        })
+        .map_err(|errno| UnpackError::Fs { entry: i, errno })?;
     }
     Ok(n)
 }

@@ -5,7 +5,10 @@ mod common;
 
 use common::*;
 use lintel_rootfs::{makedev, CharDev, DevFs};
-use lintel_vfs::{DirEntry, Errno, FileSystem, FileType, Handle, OpenFlags, SetAttr, VfsResult, VnodeRef, TMPFS_MAGIC};
+use lintel_vfs::{
+    DirEntry, Errno, FileSystem, FileType, Handle, OpenFlags, SetAttr, VfsResult, VnodeRef,
+    TMPFS_MAGIC,
+};
 use std::sync::Arc;
 
 /// A stand-in for the kernel's serial console.
@@ -30,17 +33,39 @@ impl Handle for Tty {
 }
 
 fn entropy(buf: &mut [u8]) {
-    buf.iter_mut().enumerate().for_each(|(i, b)| *b = i as u8 ^ 0x5a);
+    buf.iter_mut()
+        .enumerate()
+        .for_each(|(i, b)| *b = i as u8 ^ 0x5a);
 }
 
 fn devfs_with(console: Arc<dyn Handle>) -> Arc<DevFs> {
     DevFs::new(
         entropy,
         vec![
-            CharDev { name: "console", rdev: makedev(5, 1), mode: 0o020600, handle: console.clone() },
-            CharDev { name: "ttyS0", rdev: makedev(4, 64), mode: 0o620, handle: console },
-            CharDev { name: "bad/name", rdev: 1, mode: 0o600, handle: Arc::new(Tty) },
-            CharDev { name: "..", rdev: 1, mode: 0o600, handle: Arc::new(Tty) },
+            CharDev {
+                name: "console",
+                rdev: makedev(5, 1),
+                mode: 0o020600,
+                handle: console.clone(),
+            },
+            CharDev {
+                name: "ttyS0",
+                rdev: makedev(4, 64),
+                mode: 0o620,
+                handle: console,
+            },
+            CharDev {
+                name: "bad/name",
+                rdev: 1,
+                mode: 0o600,
+                handle: Arc::new(Tty),
+            },
+            CharDev {
+                name: "..",
+                rdev: 1,
+                mode: 0o600,
+                handle: Arc::new(Tty),
+            },
         ],
     )
 }
@@ -89,13 +114,30 @@ fn memory_devices_behave_as_linux() {
     entropy(&mut expect);
     for name in ["random", "urandom"] {
         let v = node(&fs, name);
-        assert_eq!(read_dev(&v, 8).unwrap(), expect, "{name} reads the entropy source");
+        assert_eq!(
+            read_dev(&v, 8).unwrap(),
+            expect,
+            "{name} reads the entropy source"
+        );
         assert_eq!(write_dev(&v, b"seed"), Ok(4));
-        assert!(!v.open(OpenFlags::RDWR).unwrap().is_stream(), "pread works on {name}");
+        assert!(
+            !v.open(OpenFlags::RDWR).unwrap().is_stream(),
+            "pread works on {name}"
+        );
     }
-    for (name, minor) in [("null", 3), ("zero", 5), ("full", 7), ("random", 8), ("urandom", 9)] {
+    for (name, minor) in [
+        ("null", 3),
+        ("zero", 5),
+        ("full", 7),
+        ("random", 8),
+        ("urandom", 9),
+    ] {
         let a = node(&fs, name).getattr().unwrap();
-        assert_eq!((a.mode, a.rdev, a.size, a.nlink), (0o020666, makedev(1, minor), 0, 1), "{name}");
+        assert_eq!(
+            (a.mode, a.rdev, a.size, a.nlink),
+            (0o020666, makedev(1, minor), 0, 1),
+            "{name}"
+        );
     }
 }
 
@@ -108,17 +150,42 @@ fn registered_devices_share_the_kernels_handle() {
     assert!(Arc::ptr_eq(&h, &console));
     assert!(h.is_tty());
     let a = c.getattr().unwrap();
-    assert_eq!((a.mode, a.rdev), (0o020600, 0x501), "type bits in the mode are ignored, S_IFCHR is set");
+    assert_eq!(
+        (a.mode, a.rdev),
+        (0o020600, 0x501),
+        "type bits in the mode are ignored, S_IFCHR is set"
+    );
     assert_eq!(node(&fs, "ttyS0").getattr().unwrap().mode, 0o020620);
-    assert!(Arc::ptr_eq(&fs.open_device(makedev(4, 64), OpenFlags::RDWR).unwrap(), &console));
-    assert!(fs.open_device(makedev(1, 3), OpenFlags::RDWR).is_ok(), "memory devices by number too");
-    assert_eq!(fs.open_device(makedev(9, 9), OpenFlags::RDWR).err(), Some(Errno::ENXIO));
-    assert_eq!(fs.root().lookup(b"bad").err(), Some(Errno::ENOENT), "invalid names are skipped");
+    assert!(Arc::ptr_eq(
+        &fs.open_device(makedev(4, 64), OpenFlags::RDWR).unwrap(),
+        &console
+    ));
+    assert!(
+        fs.open_device(makedev(1, 3), OpenFlags::RDWR).is_ok(),
+        "memory devices by number too"
+    );
+    assert_eq!(
+        fs.open_device(makedev(9, 9), OpenFlags::RDWR).err(),
+        Some(Errno::ENXIO)
+    );
+    assert_eq!(
+        fs.root().lookup(b"bad").err(),
+        Some(Errno::ENOENT),
+        "invalid names are skipped"
+    );
 }
 
 #[test]
 fn a_registered_device_replaces_a_builtin_of_its_name() {
-    let fs = DevFs::new(entropy, vec![CharDev { name: "null", rdev: 7, mode: 0o600, handle: Arc::new(Tty) }]);
+    let fs = DevFs::new(
+        entropy,
+        vec![CharDev {
+            name: "null",
+            rdev: 7,
+            mode: 0o600,
+            handle: Arc::new(Tty),
+        }],
+    );
     assert_eq!(node(&fs, "null").getattr().unwrap().rdev, 7);
     assert_eq!(names(&fs.root()).iter().filter(|n| *n == "null").count(), 1);
 }
@@ -128,7 +195,10 @@ fn the_listing_and_the_fixed_names() {
     let fs = devfs();
     let root = fs.root();
     let entries = list(&root);
-    let got: Vec<(&[u8], FileType)> = entries.iter().map(|e| (e.name.as_slice(), e.kind)).collect();
+    let got: Vec<(&[u8], FileType)> = entries
+        .iter()
+        .map(|e| (e.name.as_slice(), e.kind))
+        .collect();
     let expect: Vec<(&[u8], FileType)> = vec![
         (b".", FileType::Directory),
         (b"..", FileType::Directory),
@@ -159,7 +229,13 @@ fn the_listing_and_the_fixed_names() {
         true
     })
     .unwrap();
-    assert_eq!(rest, entries[6..].iter().map(|e| e.name.clone()).collect::<Vec<_>>());
+    assert_eq!(
+        rest,
+        entries[6..]
+            .iter()
+            .map(|e| e.name.clone())
+            .collect::<Vec<_>>()
+    );
 
     for (name, target) in [
         ("fd", "/proc/self/fd"),
@@ -183,7 +259,10 @@ fn the_listing_and_the_fixed_names() {
     assert_eq!(node(&fs, "null").lookup(b"x").err(), Some(Errno::ENOTDIR));
     assert_eq!(root.lookup(b"nope").err(), Some(Errno::ENOENT));
     assert_eq!(node(&fs, "null").readlink().err(), Some(Errno::EINVAL));
-    assert_eq!(root.open(RDONLY).unwrap().read_at(0, &mut [0]), Err(Errno::EISDIR));
+    assert_eq!(
+        root.open(RDONLY).unwrap().read_at(0, &mut [0]),
+        Err(Errno::EISDIR)
+    );
 }
 
 #[test]
@@ -193,14 +272,38 @@ fn names_cannot_change_but_attributes_can() {
     assert_eq!(root.create(b"x", 0o644).err(), Some(Errno::EPERM));
     assert_eq!(root.mkdir(b"x", 0o755).err(), Some(Errno::EPERM));
     assert_eq!(root.unlink(b"null"), Err(Errno::EPERM));
-    assert_eq!(node(&fs, "shm").create(b"x", 0o644).err(), Some(Errno::EPERM));
+    assert_eq!(
+        node(&fs, "shm").create(b"x", 0o644).err(),
+        Some(Errno::EPERM)
+    );
     let null = node(&fs, "null");
     tick(5);
-    null.setattr(&SetAttr { mode: Some(0o600), uid: Some(3), ..SetAttr::default() }).unwrap();
+    null.setattr(&SetAttr {
+        mode: Some(0o600),
+        uid: Some(3),
+        ..SetAttr::default()
+    })
+    .unwrap();
     let a = null.getattr().unwrap();
-    assert_eq!((a.mode, a.uid), (0o020600, 3), "chmod and chown work in memory");
-    assert_eq!(null.setattr(&SetAttr { size: Some(0), ..SetAttr::default() }), Err(Errno::EINVAL));
-    assert_eq!(root.setattr(&SetAttr { size: Some(0), ..SetAttr::default() }), Err(Errno::EISDIR));
+    assert_eq!(
+        (a.mode, a.uid),
+        (0o020600, 3),
+        "chmod and chown work in memory"
+    );
+    assert_eq!(
+        null.setattr(&SetAttr {
+            size: Some(0),
+            ..SetAttr::default()
+        }),
+        Err(Errno::EINVAL)
+    );
+    assert_eq!(
+        root.setattr(&SetAttr {
+            size: Some(0),
+            ..SetAttr::default()
+        }),
+        Err(Errno::EISDIR)
+    );
     let clocked = DevFs::with_clock(entropy, Vec::new(), clock);
     assert_eq!(clocked.root().getattr().unwrap().mtime, clock());
     assert_eq!(a.mtime, at(0), "without a clock, times read 1970");

@@ -84,7 +84,12 @@ impl Pod for Winsize {
         put(out, 6, &self.ypixel.to_le_bytes());
     }
     fn decode(b: &[u8]) -> Self {
-        Self { rows: get_u16(b, 0), cols: get_u16(b, 2), xpixel: get_u16(b, 4), ypixel: get_u16(b, 6) }
+        Self {
+            rows: get_u16(b, 0),
+            cols: get_u16(b, 2),
+            xpixel: get_u16(b, 4),
+            ypixel: get_u16(b, 6),
+        }
     }
 }
 
@@ -104,7 +109,14 @@ impl Termios {
     pub fn console_default() -> Self {
         let mut cc = [0u8; 19];
         cc[..17].copy_from_slice(&[3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0]);
-        Termios { iflag: 0o2406, oflag: 0o5, cflag: 0o2275, lflag: 0o105073, line: 0, cc }
+        Termios {
+            iflag: 0o2406,
+            oflag: 0o5,
+            cflag: 0o2275,
+            lflag: 0o105073,
+            line: 0,
+            cc,
+        }
     }
 }
 
@@ -121,7 +133,14 @@ impl Pod for Termios {
     fn decode(b: &[u8]) -> Self {
         let mut cc = [0u8; 19];
         cc.copy_from_slice(&b[17..36]);
-        Self { iflag: get_u32(b, 0), oflag: get_u32(b, 4), cflag: get_u32(b, 8), lflag: get_u32(b, 12), line: b[16], cc }
+        Self {
+            iflag: get_u32(b, 0),
+            oflag: get_u32(b, 4),
+            cflag: get_u32(b, 8),
+            lflag: get_u32(b, 12),
+            line: b[16],
+            cc,
+        }
     }
 }
 
@@ -141,7 +160,11 @@ impl Pod for Pollfd {
         put(out, 6, &self.revents.to_le_bytes());
     }
     fn decode(b: &[u8]) -> Self {
-        Self { fd: get_u32(b, 0) as i32, events: get_u16(b, 4) as i16, revents: get_u16(b, 6) as i16 }
+        Self {
+            fd: get_u32(b, 0) as i32,
+            events: get_u16(b, 4) as i16,
+            revents: get_u16(b, 6) as i16,
+        }
     }
 }
 
@@ -194,11 +217,27 @@ mod tests {
         assert_eq!(KSigaction::SIZE, 32);
         assert_eq!(Utsname::SIZE, 390);
         roundtrip(Timespec { sec: 5, nsec: 7 });
-        roundtrip(KSigaction { handler: 1, flags: 2, restorer: 3, mask: 4 });
-        roundtrip(Winsize { rows: 24, cols: 80, xpixel: 0, ypixel: 0 });
+        roundtrip(KSigaction {
+            handler: 1,
+            flags: 2,
+            restorer: 3,
+            mask: 4,
+        });
+        roundtrip(Winsize {
+            rows: 24,
+            cols: 80,
+            xpixel: 0,
+            ypixel: 0,
+        });
         roundtrip(Termios::console_default());
-        roundtrip(Pollfd { fd: -1, events: 1, revents: 4 });
-        roundtrip(Utsname::new(["Linux", "lintel", "6.1.0", "#1", "x86_64", "(none)"]));
+        roundtrip(Pollfd {
+            fd: -1,
+            events: 1,
+            revents: 4,
+        });
+        roundtrip(Utsname::new([
+            "Linux", "lintel", "6.1.0", "#1", "x86_64", "(none)",
+        ]));
     }
 
     #[test]
@@ -301,7 +340,10 @@ impl Pod for Statx {
         put(out, 32, &self.ino.to_le_bytes());
         put(out, 40, &self.size.to_le_bytes());
         put(out, 48, &self.blocks.to_le_bytes());
-        for (i, t) in [self.atime, self.btime, self.ctime, self.mtime].iter().enumerate() {
+        for (i, t) in [self.atime, self.btime, self.ctime, self.mtime]
+            .iter()
+            .enumerate()
+        {
             put(out, 64 + i * 16, &t.0.to_le_bytes());
             put(out, 72 + i * 16, &t.1.to_le_bytes());
         }
@@ -349,8 +391,17 @@ impl Pod for Statfs {
     fn encode(&self, out: &mut [u8]) {
         out[..120].fill(0);
         let v = [
-            self.fs_type, self.bsize, self.blocks, self.bfree, self.bavail, self.files, self.ffree, self.fsid,
-            self.namelen, self.frsize, self.flags,
+            self.fs_type,
+            self.bsize,
+            self.blocks,
+            self.bfree,
+            self.bavail,
+            self.files,
+            self.ffree,
+            self.fsid,
+            self.namelen,
+            self.frsize,
+            self.flags,
         ];
         for (i, x) in v.iter().enumerate() {
             put(out, i * 8, &x.to_le_bytes());

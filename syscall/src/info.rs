@@ -8,7 +8,14 @@ use crate::{Cx, Errno, SysResult};
 pub const UTS_RELEASE: &str = "6.1.0-lintel";
 
 pub fn sys_uname(cx: &mut Cx, buf: u64) -> SysResult {
-    let u = Utsname::new(["Linux", "lintel", UTS_RELEASE, "#1 SMP Lintel", "x86_64", "(none)"]);
+    let u = Utsname::new([
+        "Linux",
+        "lintel",
+        UTS_RELEASE,
+        "#1 SMP Lintel",
+        "x86_64",
+        "(none)",
+    ]);
     write_val(cx.k, &cx.p.mm, buf, &u)?;
     Ok(0)
 }
@@ -45,7 +52,11 @@ pub fn sys_prlimit64(cx: &mut Cx, pid: u64, resource: u64, new: u64, old: u64) -
     if r >= RLIM_NLIMITS {
         return Err(Errno::EINVAL);
     }
-    let new = if new != 0 { Some(read_val::<Rlimit>(cx.k, &cx.p.mm, new)?) } else { None };
+    let new = if new != 0 {
+        Some(read_val::<Rlimit>(cx.k, &cx.p.mm, new)?)
+    } else {
+        None
+    };
     if let Some(n) = new {
         if n.cur > n.max {
             return Err(Errno::EINVAL);
@@ -111,7 +122,10 @@ mod tests {
         let mut t = TestBed::new();
         let buf = t.scratch();
         assert_eq!(t.call("prlimit64", [0, 7, 0, buf, 0, 0]), 0);
-        assert_eq!(t.peek(buf, 16), [1024u64.to_le_bytes(), 4096u64.to_le_bytes()].concat());
+        assert_eq!(
+            t.peek(buf, 16),
+            [1024u64.to_le_bytes(), 4096u64.to_le_bytes()].concat()
+        );
         t.poke(buf, &[100u64.to_le_bytes(), 200u64.to_le_bytes()].concat());
         assert_eq!(t.call("prlimit64", [0, 7, buf, 0, 0, 0]), 0);
         assert_eq!(t.call("getrlimit", [7, buf + 16, 0, 0, 0, 0]), 0);
@@ -128,7 +142,10 @@ mod tests {
         let buf = t.scratch();
         assert_eq!(t.call("sched_getaffinity", [0, 128, buf, 0, 0, 0]), 8);
         assert_eq!(t.peek(buf, 8), 1u64.to_le_bytes());
-        assert_eq!(t.call("sched_getaffinity", [0, 4, buf, 0, 0, 0]) as i64, -22);
+        assert_eq!(
+            t.call("sched_getaffinity", [0, 4, buf, 0, 0, 0]) as i64,
+            -22
+        );
     }
 }
 

@@ -23,7 +23,11 @@ pub struct SignalState {
 
 impl Default for SignalState {
     fn default() -> Self {
-        SignalState { actions: [KSigaction::default(); NSIG], blocked: 0, pending: 0 }
+        SignalState {
+            actions: [KSigaction::default(); NSIG],
+            blocked: 0,
+            pending: 0,
+        }
     }
 }
 
@@ -48,7 +52,9 @@ pub fn raise(p: &mut crate::Process, sig: u8) {
         p.exit = Some(crate::ExitStatus::Signal(sig));
         return;
     }
-    log::warn!("signal {sig} has a handler, but signal delivery is not implemented yet: left pending");
+    log::warn!(
+        "signal {sig} has a handler, but signal delivery is not implemented yet: left pending"
+    );
     p.signals.pending |= bit;
 }
 
@@ -67,7 +73,10 @@ impl SignalState {
         // Pending signals and the mask survive execve; handlers do not.
         for a in self.actions.iter_mut() {
             if a.handler != SIG_IGN {
-                *a = KSigaction { handler: SIG_DFL, ..KSigaction::default() };
+                *a = KSigaction {
+                    handler: SIG_DFL,
+                    ..KSigaction::default()
+                };
             }
         }
     }
@@ -81,7 +90,11 @@ pub fn sys_rt_sigaction(cx: &mut Cx, sig: u64, act: u64, oldact: u64, setsize: u
         return Err(Errno::EINVAL);
     }
     let idx = sig as usize - 1;
-    let new = if act != 0 { Some(read_val::<KSigaction>(cx.k, &cx.p.mm, act)?) } else { None };
+    let new = if act != 0 {
+        Some(read_val::<KSigaction>(cx.k, &cx.p.mm, act)?)
+    } else {
+        None
+    };
     if oldact != 0 {
         let old = cx.p.signals.actions[idx];
         write_val(cx.k, &cx.p.mm, oldact, &old)?;

@@ -102,7 +102,10 @@ static TABLE: SysnoMap<Handler> = SysnoMap::from_slice(&[
     (Sysno::getgid, h!(process::sys_getuid)),
     (Sysno::getegid, h!(process::sys_getuid)),
     (Sysno::set_tid_address, h!(process::sys_set_tid_address, 0)),
-    (Sysno::set_robust_list, h!(process::sys_set_robust_list, 0, 1)),
+    (
+        Sysno::set_robust_list,
+        h!(process::sys_set_robust_list, 0, 1),
+    ),
     (Sysno::umask, h!(process::sys_umask, 0)),
     (Sysno::prctl, h!(process::sys_prctl, 0, 1)),
     (Sysno::getpgid, h!(process::sys_getpgid, 0)),
@@ -116,8 +119,14 @@ static TABLE: SysnoMap<Handler> = SysnoMap::from_slice(&[
     (Sysno::execveat, h!(process::sys_execveat, 0, 1, 2, 3, 4)),
     (Sysno::futex, h!(process::sys_futex, 0, 1, 2, 3, 4, 5)),
     // signals (recorded)
-    (Sysno::rt_sigaction, h!(signal::sys_rt_sigaction, 0, 1, 2, 3)),
-    (Sysno::rt_sigprocmask, h!(signal::sys_rt_sigprocmask, 0, 1, 2, 3)),
+    (
+        Sysno::rt_sigaction,
+        h!(signal::sys_rt_sigaction, 0, 1, 2, 3),
+    ),
+    (
+        Sysno::rt_sigprocmask,
+        h!(signal::sys_rt_sigprocmask, 0, 1, 2, 3),
+    ),
     (Sysno::rt_sigpending, h!(signal::sys_rt_sigpending, 0, 1)),
     // time
     (Sysno::clock_gettime, h!(time::sys_clock_gettime, 0, 1)),
@@ -125,7 +134,10 @@ static TABLE: SysnoMap<Handler> = SysnoMap::from_slice(&[
     (Sysno::gettimeofday, h!(time::sys_gettimeofday, 0, 1)),
     (Sysno::time, h!(time::sys_time, 0)),
     (Sysno::nanosleep, h!(time::sys_nanosleep, 0, 1)),
-    (Sysno::clock_nanosleep, h!(time::sys_clock_nanosleep, 0, 1, 2, 3)),
+    (
+        Sysno::clock_nanosleep,
+        h!(time::sys_clock_nanosleep, 0, 1, 2, 3),
+    ),
     (Sysno::times, h!(time::sys_times, 0)),
     (Sysno::getrusage, h!(time::sys_getrusage, 0, 1)),
     // system information
@@ -134,7 +146,10 @@ static TABLE: SysnoMap<Handler> = SysnoMap::from_slice(&[
     (Sysno::prlimit64, h!(info::sys_prlimit64, 0, 1, 2, 3)),
     (Sysno::getrlimit, h!(info::sys_getrlimit, 0, 1)),
     (Sysno::setrlimit, h!(info::sys_setrlimit, 0, 1)),
-    (Sysno::sched_getaffinity, h!(info::sys_sched_getaffinity, 0, 1, 2)),
+    (
+        Sysno::sched_getaffinity,
+        h!(info::sys_sched_getaffinity, 0, 1, 2),
+    ),
     (Sysno::sysinfo, h!(info::sys_sysinfo, 0)),
 ]);
 

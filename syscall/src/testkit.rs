@@ -1,15 +1,15 @@
 //! A `Kernel` over plain buffers, so system calls run in host unit tests.
 
+use crate::fs::Vfs;
 use crate::mm::{page_down, PAGE_SIZE};
 use crate::user::{read_bytes, write_bytes};
 use crate::{dispatch, Errno, Kernel, Process};
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
-use crate::fs::Vfs;
-use lintel_rootfs::tmpfs::{Tmpfs, TmpfsOptions};
-use lintel_vfs::{MountFlags, Timespec};
 use alloc::vec;
 use alloc::vec::Vec;
+use lintel_rootfs::tmpfs::{Tmpfs, TmpfsOptions};
+use lintel_vfs::{MountFlags, Timespec};
 use syscalls::Sysno;
 
 #[derive(Default)]
@@ -52,7 +52,10 @@ impl Kernel for FakeKernel {
     }
     fn copy_in(&self, addr: u64, buf: &mut [u8]) {
         Self::each_page(addr, buf.len(), |page, off, r| {
-            let (p, _) = self.pages.get(&page).expect("copy_in from a page not populated");
+            let (p, _) = self
+                .pages
+                .get(&page)
+                .expect("copy_in from a page not populated");
             let n = r.len();
             buf[r].copy_from_slice(&p[off..off + n]);
         });
@@ -62,13 +65,19 @@ impl Kernel for FakeKernel {
         let dirty = &mut self.dirty;
         Self::each_page(addr, data.len(), |page, off, r| {
             dirty.insert(page);
-            let (p, _) = pages.get_mut(&page).expect("copy_out to a page not populated");
+            let (p, _) = pages
+                .get_mut(&page)
+                .expect("copy_out to a page not populated");
             let n = r.len();
             p[off..off + n].copy_from_slice(&data[r]);
         });
     }
     fn unmap(&mut self, start: u64, len: u64) {
-        let keys: Vec<u64> = self.pages.range(start..start + len).map(|(k, _)| *k).collect();
+        let keys: Vec<u64> = self
+            .pages
+            .range(start..start + len)
+            .map(|(k, _)| *k)
+            .collect();
         for k in keys {
             self.pages.remove(&k);
         }
@@ -82,7 +91,11 @@ impl Kernel for FakeKernel {
         }
     }
     fn remap(&mut self, from: u64, to: u64, len: u64) {
-        let keys: Vec<u64> = self.pages.range(from..from + len).map(|(k, _)| *k).collect();
+        let keys: Vec<u64> = self
+            .pages
+            .range(from..from + len)
+            .map(|(k, _)| *k)
+            .collect();
         for k in keys {
             if let Some(v) = self.pages.remove(&k) {
                 self.pages.insert(k - from + to, v);
@@ -110,7 +123,10 @@ impl Kernel for FakeKernel {
     }
     fn fill_random(&mut self, buf: &mut [u8]) {
         for b in buf {
-            self.rng = self.rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            self.rng = self
+                .rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             *b = (self.rng >> 33) as u8;
         }
     }
@@ -142,13 +158,24 @@ pub struct TestBed {
 impl TestBed {
     pub fn new() -> Self {
         fn now() -> Timespec {
-            Timespec { sec: 1_700_000_000, nsec: 0 }
+            Timespec {
+                sec: 1_700_000_000,
+                nsec: 0,
+            }
         }
         let vfs = Vfs::default();
-        let root = vfs.mounts.mount_root(Tmpfs::new(now, TmpfsOptions::default()), b"rootfs", b"", MountFlags::empty());
+        let root = vfs.mounts.mount_root(
+            Tmpfs::new(now, TmpfsOptions::default()),
+            b"rootfs",
+            b"",
+            MountFlags::empty(),
+        );
         let mut p = Process::new(1, Arc::new(vfs), root);
         p.comm = b"test".to_vec();
-        TestBed { k: FakeKernel::default(), p }
+        TestBed {
+            k: FakeKernel::default(),
+            p,
+        }
     }
 
     pub fn call(&mut self, name: &str, args: [u64; 6]) -> u64 {

@@ -18,10 +18,14 @@ const CLOCK_TAI: u64 = 11;
 
 fn clock_ns(cx: &Cx, clock: u64) -> Result<u64, Errno> {
     Ok(match clock {
-        CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_REALTIME_ALARM | CLOCK_TAI => cx.k.realtime_ns(),
-        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME | CLOCK_BOOTTIME_ALARM => {
-            cx.k.monotonic_ns()
+        CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_REALTIME_ALARM | CLOCK_TAI => {
+            cx.k.realtime_ns()
         }
+        CLOCK_MONOTONIC
+        | CLOCK_MONOTONIC_RAW
+        | CLOCK_MONOTONIC_COARSE
+        | CLOCK_BOOTTIME
+        | CLOCK_BOOTTIME_ALARM => cx.k.monotonic_ns(),
         // One thread that has had the CPU since boot: its CPU time is the uptime.
         CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => cx.k.monotonic_ns(),
         _ => return Err(Errno::EINVAL),
@@ -29,7 +33,10 @@ fn clock_ns(cx: &Cx, clock: u64) -> Result<u64, Errno> {
 }
 
 fn timespec(ns: u64) -> Timespec {
-    Timespec { sec: ns / 1_000_000_000, nsec: ns % 1_000_000_000 }
+    Timespec {
+        sec: ns / 1_000_000_000,
+        nsec: ns % 1_000_000_000,
+    }
 }
 
 pub fn sys_clock_gettime(cx: &mut Cx, clock: u64, tp: u64) -> SysResult {
@@ -49,7 +56,15 @@ pub fn sys_clock_getres(cx: &mut Cx, clock: u64, res: u64) -> SysResult {
 pub fn sys_gettimeofday(cx: &mut Cx, tv: u64, tz: u64) -> SysResult {
     let ns = cx.k.realtime_ns();
     if tv != 0 {
-        write_val(cx.k, &cx.p.mm, tv, &Timeval { sec: ns / 1_000_000_000, usec: ns % 1_000_000_000 / 1000 })?;
+        write_val(
+            cx.k,
+            &cx.p.mm,
+            tv,
+            &Timeval {
+                sec: ns / 1_000_000_000,
+                usec: ns % 1_000_000_000 / 1000,
+            },
+        )?;
     }
     if tz != 0 {
         write_val(cx.k, &cx.p.mm, tz, &0u64)?; // minuteswest = 0, dsttime = 0
@@ -75,12 +90,18 @@ mod tests {
         let buf = t.scratch();
         t.k.mono = 3_500_000_001;
         assert_eq!(t.call("clock_gettime", [1, buf, 0, 0, 0, 0]), 0);
-        assert_eq!(t.peek(buf, 16), [3u64.to_le_bytes(), 500_000_001u64.to_le_bytes()].concat());
+        assert_eq!(
+            t.peek(buf, 16),
+            [3u64.to_le_bytes(), 500_000_001u64.to_le_bytes()].concat()
+        );
         assert_eq!(t.call("clock_gettime", [99, buf, 0, 0, 0, 0]) as i64, -22);
         assert_eq!(t.call("clock_gettime", [1, 16, 0, 0, 0, 0]) as i64, -14);
         t.k.real = 1_700_000_000_123_456_789;
         assert_eq!(t.call("gettimeofday", [buf, 0, 0, 0, 0, 0]), 0);
-        assert_eq!(t.peek(buf, 16), [1_700_000_000u64.to_le_bytes(), 123_456u64.to_le_bytes()].concat());
+        assert_eq!(
+            t.peek(buf, 16),
+            [1_700_000_000u64.to_le_bytes(), 123_456u64.to_le_bytes()].concat()
+        );
     }
 }
 
@@ -178,7 +199,10 @@ mod sleep_tests {
         t.poke(buf, &[3u64.to_le_bytes(), 0u64.to_le_bytes()].concat());
         assert_eq!(t.call("clock_nanosleep", [1, 1, buf, 0, 0, 0]), 0);
         assert_eq!(t.k.mono, 3_000_000_000);
-        t.poke(buf, &[0u64.to_le_bytes(), 1_000_000_000u64.to_le_bytes()].concat());
+        t.poke(
+            buf,
+            &[0u64.to_le_bytes(), 1_000_000_000u64.to_le_bytes()].concat(),
+        );
         assert_eq!(t.call("nanosleep", [buf, 0, 0, 0, 0, 0]) as i64, -22);
         assert_eq!(t.call("clock_nanosleep", [3, 0, buf, 0, 0, 0]) as i64, -22);
         assert_eq!(t.call("nanosleep", [8, 0, 0, 0, 0, 0]) as i64, -14);
@@ -192,7 +216,10 @@ mod sleep_tests {
         assert_eq!(t.call("times", [buf, 0, 0, 0, 0, 0]), 250);
         assert_eq!(t.peek(buf, 8), 250u64.to_le_bytes());
         assert_eq!(t.call("getrusage", [0, buf, 0, 0, 0, 0]), 0);
-        assert_eq!(t.peek(buf, 16), [2u64.to_le_bytes(), 500_000u64.to_le_bytes()].concat());
+        assert_eq!(
+            t.peek(buf, 16),
+            [2u64.to_le_bytes(), 500_000u64.to_le_bytes()].concat()
+        );
         assert_eq!(t.call("getrusage", [7, buf, 0, 0, 0, 0]) as i64, -22);
     }
 }

@@ -8,11 +8,20 @@ use crate::{Errno, Kernel};
 use alloc::vec::Vec;
 
 /// Checks `[addr, addr+len)` against the map and makes its pages present.
-pub fn prepare(k: &mut dyn Kernel, mm: &MemoryMap, addr: u64, len: u64, write: bool) -> Result<(), Errno> {
+pub fn prepare(
+    k: &mut dyn Kernel,
+    mm: &MemoryMap,
+    addr: u64,
+    len: u64,
+    write: bool,
+) -> Result<(), Errno> {
     if len == 0 {
         return Ok(());
     }
-    let end = addr.checked_add(len).filter(|&e| e <= USER_END).ok_or(Errno::EFAULT)?;
+    let end = addr
+        .checked_add(len)
+        .filter(|&e| e <= USER_END)
+        .ok_or(Errno::EFAULT)?;
     let mut page = page_down(addr);
     while page < end {
         let vma = mm.find(page).ok_or(Errno::EFAULT)?;
@@ -28,13 +37,23 @@ pub fn prepare(k: &mut dyn Kernel, mm: &MemoryMap, addr: u64, len: u64, write: b
     Ok(())
 }
 
-pub fn read_bytes(k: &mut dyn Kernel, mm: &MemoryMap, addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
+pub fn read_bytes(
+    k: &mut dyn Kernel,
+    mm: &MemoryMap,
+    addr: u64,
+    buf: &mut [u8],
+) -> Result<(), Errno> {
     prepare(k, mm, addr, buf.len() as u64, false)?;
     k.copy_in(addr, buf);
     Ok(())
 }
 
-pub fn write_bytes(k: &mut dyn Kernel, mm: &MemoryMap, addr: u64, data: &[u8]) -> Result<(), Errno> {
+pub fn write_bytes(
+    k: &mut dyn Kernel,
+    mm: &MemoryMap,
+    addr: u64,
+    data: &[u8],
+) -> Result<(), Errno> {
     prepare(k, mm, addr, data.len() as u64, true)?;
     k.copy_out(addr, data);
     Ok(())
@@ -55,7 +74,12 @@ pub fn read_val<T: Pod>(k: &mut dyn Kernel, mm: &MemoryMap, addr: u64) -> Result
     Ok(T::decode(b))
 }
 
-pub fn write_val<T: Pod>(k: &mut dyn Kernel, mm: &MemoryMap, addr: u64, v: &T) -> Result<(), Errno> {
+pub fn write_val<T: Pod>(
+    k: &mut dyn Kernel,
+    mm: &MemoryMap,
+    addr: u64,
+    v: &T,
+) -> Result<(), Errno> {
     let mut buf = [0u8; 512];
     let b = buf.get_mut(..T::SIZE).ok_or(Errno::EINVAL)?;
     v.encode(b);
@@ -63,7 +87,12 @@ pub fn write_val<T: Pod>(k: &mut dyn Kernel, mm: &MemoryMap, addr: u64, v: &T) -
 }
 
 /// Reads a NUL-terminated string of at most `max` bytes (ENAMETOOLONG beyond).
-pub fn read_cstr(k: &mut dyn Kernel, mm: &MemoryMap, addr: u64, max: usize) -> Result<Vec<u8>, Errno> {
+pub fn read_cstr(
+    k: &mut dyn Kernel,
+    mm: &MemoryMap,
+    addr: u64,
+    max: usize,
+) -> Result<Vec<u8>, Errno> {
     let mut out = Vec::new();
     let mut at = addr;
     loop {
@@ -85,7 +114,12 @@ pub fn read_cstr(k: &mut dyn Kernel, mm: &MemoryMap, addr: u64, max: usize) -> R
 }
 
 /// Reads a NULL-terminated array of string pointers (argv, envp).
-pub fn read_cstr_array(k: &mut dyn Kernel, mm: &MemoryMap, addr: u64, max_total: usize) -> Result<Vec<Vec<u8>>, Errno> {
+pub fn read_cstr_array(
+    k: &mut dyn Kernel,
+    mm: &MemoryMap,
+    addr: u64,
+    max_total: usize,
+) -> Result<Vec<Vec<u8>>, Errno> {
     let mut out = Vec::new();
     let mut total = 0usize;
     if addr == 0 {

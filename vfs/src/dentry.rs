@@ -32,7 +32,11 @@ impl Dentry {
     /// The root of a file system.
     pub fn new_root(vnode: VnodeRef) -> Arc<Dentry> {
         Arc::new(Dentry {
-            link: Mutex::new(Link { name: Vec::from(&b"/"[..]), parent: None, deleted: false }),
+            link: Mutex::new(Link {
+                name: Vec::from(&b"/"[..]),
+                parent: None,
+                deleted: false,
+            }),
             vnode,
             children: Mutex::new(BTreeMap::new()),
             covered: AtomicU32::new(0),
@@ -80,7 +84,11 @@ impl Dentry {
     /// Records a child that was just created or looked up.
     pub fn attach(self: &Arc<Self>, name: &[u8], vnode: VnodeRef) -> Arc<Dentry> {
         let d = Arc::new(Dentry {
-            link: Mutex::new(Link { name: name.to_vec(), parent: Some(self.clone()), deleted: false }),
+            link: Mutex::new(Link {
+                name: name.to_vec(),
+                parent: Some(self.clone()),
+                deleted: false,
+            }),
             vnode,
             children: Mutex::new(BTreeMap::new()),
             covered: AtomicU32::new(0),
@@ -116,7 +124,10 @@ impl Dentry {
                 l.name = new.to_vec();
                 l.parent = Some(new_parent.clone());
             }
-            new_parent.children.lock().insert(new.to_vec(), Arc::downgrade(&d));
+            new_parent
+                .children
+                .lock()
+                .insert(new.to_vec(), Arc::downgrade(&d));
         }
     }
 
@@ -133,7 +144,9 @@ impl Dentry {
             if on {
                 d.covered.fetch_add(1, Ordering::AcqRel);
             } else {
-                let _ = d.covered.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+                let _ = d
+                    .covered
+                    .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
             }
         };
         bump(self);
@@ -183,12 +196,28 @@ mod tests {
 
     fn attr(ino: u64) -> Attr {
         let t = Timespec::default();
-        Attr { ino, mode: 0o100644, nlink: 1, uid: 0, gid: 0, rdev: 0, size: 0, blksize: 512, blocks: 0, atime: t, mtime: t, ctime: t }
+        Attr {
+            ino,
+            mode: 0o100644,
+            nlink: 1,
+            uid: 0,
+            gid: 0,
+            rdev: 0,
+            size: 0,
+            blksize: 512,
+            blocks: 0,
+            atime: t,
+            mtime: t,
+            ctime: t,
+        }
     }
 
     impl Vnode for Dir {
         fn getattr(&self) -> VfsResult<Attr> {
-            Ok(Attr { mode: 0o040755, ..attr(1) })
+            Ok(Attr {
+                mode: 0o040755,
+                ..attr(1)
+            })
         }
         fn lookup(&self, name: &[u8]) -> VfsResult<VnodeRef> {
             self.lookups.fetch_add(1, Ordering::Relaxed);
@@ -211,7 +240,10 @@ mod tests {
             Ok(StatFs::default())
         }
         fn same_object(&self, other: &dyn Vnode) -> bool {
-            other.as_any().downcast_ref::<Obj>().is_some_and(|o| o.0 == self.0)
+            other
+                .as_any()
+                .downcast_ref::<Obj>()
+                .is_some_and(|o| o.0 == self.0)
         }
         fn as_any(&self) -> &dyn Any {
             self
@@ -220,7 +252,12 @@ mod tests {
 
     fn dir(names: &[(&str, u64)]) -> (Arc<Dir>, Arc<Dentry>) {
         let d = Arc::new(Dir {
-            names: Mutex::new(names.iter().map(|(n, i)| (n.as_bytes().to_vec(), *i)).collect()),
+            names: Mutex::new(
+                names
+                    .iter()
+                    .map(|(n, i)| (n.as_bytes().to_vec(), *i))
+                    .collect(),
+            ),
             lookups: AtomicU32::new(0),
         });
         (d.clone(), Dentry::new_root(d))
@@ -232,7 +269,11 @@ mod tests {
         let held = root.child(b"a", false).unwrap();
         let again = root.child(b"a", false).unwrap();
         assert!(Arc::ptr_eq(&held, &again), "same object, same dentry");
-        assert_eq!(fs.lookups.load(Ordering::Relaxed), 2, "looked up each time all the same");
+        assert_eq!(
+            fs.lookups.load(Ordering::Relaxed),
+            2,
+            "looked up each time all the same"
+        );
         // Removal through either reaches every holder (getcwd: ENOENT).
         root.detach(b"a");
         assert!(held.is_deleted());

@@ -27,7 +27,11 @@ impl DirBatch {
             0 => None,
             _ if !self.valid => None,
             _ if self.from == cur => Some(0),
-            _ => self.entries.iter().position(|e| e.next == cur).map(|i| i + 1),
+            _ => self
+                .entries
+                .iter()
+                .position(|e| e.next == cur)
+                .map(|i| i + 1),
         };
         loop {
             let i = match pos {

@@ -27,7 +27,9 @@ impl FdTable {
 
     /// An independent copy sharing the open files (fork).
     pub fn duplicate(&self) -> Self {
-        FdTable { slots: Arc::new(Mutex::new(self.slots.lock().clone())) }
+        FdTable {
+            slots: Arc::new(Mutex::new(self.slots.lock().clone())),
+        }
     }
 
     pub fn get(&self, fd: i32) -> VfsResult<FileRef> {
@@ -41,7 +43,13 @@ impl FdTable {
     }
 
     /// Installs `file` at the lowest free fd >= `min`, below `limit` (EMFILE beyond).
-    pub fn insert_from(&self, min: usize, file: FileRef, cloexec: bool, limit: usize) -> VfsResult<i32> {
+    pub fn insert_from(
+        &self,
+        min: usize,
+        file: FileRef,
+        cloexec: bool,
+        limit: usize,
+    ) -> VfsResult<i32> {
         let mut slots = self.slots.lock();
         let free = (min..limit).find(|&i| slots.get(i).is_none_or(|s| s.is_none()));
         let i = free.ok_or(Errno::EMFILE)?;
@@ -57,8 +65,17 @@ impl FdTable {
     }
 
     /// dup2/dup3: puts `file` at `fd`, returning what was there (closed by the caller's drop).
-    pub fn set(&self, fd: i32, file: FileRef, cloexec: bool, limit: usize) -> VfsResult<Option<FileRef>> {
-        let i = usize::try_from(fd).ok().filter(|&i| i < limit).ok_or(Errno::EBADF)?;
+    pub fn set(
+        &self,
+        fd: i32,
+        file: FileRef,
+        cloexec: bool,
+        limit: usize,
+    ) -> VfsResult<Option<FileRef>> {
+        let i = usize::try_from(fd)
+            .ok()
+            .filter(|&i| i < limit)
+            .ok_or(Errno::EBADF)?;
         let mut slots = self.slots.lock();
         if i >= slots.len() {
             slots.resize(i + 1, None);
@@ -68,7 +85,10 @@ impl FdTable {
 
     pub fn remove(&self, fd: i32) -> VfsResult<FileRef> {
         let mut slots = self.slots.lock();
-        let slot = usize::try_from(fd).ok().and_then(|i| slots.get_mut(i)).ok_or(Errno::EBADF)?;
+        let slot = usize::try_from(fd)
+            .ok()
+            .and_then(|i| slots.get_mut(i))
+            .ok_or(Errno::EBADF)?;
         let s = slot.take().ok_or(Errno::EBADF)?;
         while slots.last().is_some_and(|s| s.is_none()) {
             slots.pop();
@@ -109,7 +129,11 @@ impl FdTable {
     /// (fd, file) for every open fd (/proc/self/fd).
     pub fn snapshot(&self) -> Vec<(i32, FileRef)> {
         let slots = self.slots.lock();
-        slots.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|s| (i as i32, s.file.clone()))).collect()
+        slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().map(|s| (i as i32, s.file.clone())))
+            .collect()
     }
 }
 
@@ -147,7 +171,11 @@ mod tests {
         assert_eq!(t.insert(f(), true, 4).unwrap(), 1);
         assert_eq!(t.insert(f(), false, 4).unwrap(), 2);
         t.remove(1).unwrap();
-        assert_eq!(t.insert(f(), false, 4).unwrap(), 1, "reuses the lowest hole");
+        assert_eq!(
+            t.insert(f(), false, 4).unwrap(),
+            1,
+            "reuses the lowest hole"
+        );
         assert_eq!(t.insert(f(), false, 4).unwrap(), 3);
         assert_eq!(t.insert(f(), false, 4), Err(Errno::EMFILE));
         assert_eq!(t.insert_from(10, f(), false, 4), Err(Errno::EMFILE));

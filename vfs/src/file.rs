@@ -40,7 +40,10 @@ pub trait FileOps: Send + Sync {
 
 pub enum FileKind {
     /// A file-system object opened by path.
-    Node { path: Path, handle: Option<Arc<dyn Handle>> },
+    Node {
+        path: Path,
+        handle: Option<Arc<dyn Handle>>,
+    },
     /// Anything else.
     Special(Arc<dyn FileOps>),
 }
@@ -56,11 +59,19 @@ pub type FileRef = Arc<File>;
 
 impl File {
     pub fn new_node(path: Path, handle: Option<Arc<dyn Handle>>, flags: OpenFlags) -> FileRef {
-        Arc::new(File { kind: FileKind::Node { path, handle }, flags: AtomicU32::new(flags.bits()), offset: Mutex::new(0) })
+        Arc::new(File {
+            kind: FileKind::Node { path, handle },
+            flags: AtomicU32::new(flags.bits()),
+            offset: Mutex::new(0),
+        })
     }
 
     pub fn new_special(ops: Arc<dyn FileOps>, flags: OpenFlags) -> FileRef {
-        Arc::new(File { kind: FileKind::Special(ops), flags: AtomicU32::new(flags.bits()), offset: Mutex::new(0) })
+        Arc::new(File {
+            kind: FileKind::Special(ops),
+            flags: AtomicU32::new(flags.bits()),
+            offset: Mutex::new(0),
+        })
     }
 
     pub fn flags(&self) -> OpenFlags {
@@ -70,7 +81,8 @@ impl File {
     /// F_SETFL: only the status flags change.
     pub fn set_status_flags(&self, f: OpenFlags) {
         let keep = self.flags() & !OpenFlags::STATUS;
-        self.flags.store((keep | (f & OpenFlags::STATUS)).bits(), Ordering::Relaxed);
+        self.flags
+            .store((keep | (f & OpenFlags::STATUS)).bits(), Ordering::Relaxed);
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -87,7 +99,9 @@ impl File {
     /// The handle for I/O: EBADF for O_PATH files.
     pub fn handle(&self) -> VfsResult<&Arc<dyn Handle>> {
         match &self.kind {
-            FileKind::Node { handle: Some(h), .. } => Ok(h),
+            FileKind::Node {
+                handle: Some(h), ..
+            } => Ok(h),
             _ => Err(Errno::EBADF),
         }
     }

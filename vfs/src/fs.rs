@@ -41,7 +41,11 @@ impl FsRegistry {
 
     /// ENODEV for an unknown type, as mount(2).
     pub fn make(&self, name: &[u8], source: &[u8], data: &[u8]) -> VfsResult<Arc<dyn FileSystem>> {
-        let (_, f) = self.types.iter().find(|(n, _)| n.as_bytes() == name).ok_or(Errno::ENODEV)?;
+        let (_, f) = self
+            .types
+            .iter()
+            .find(|(n, _)| n.as_bytes() == name)
+            .ok_or(Errno::ENODEV)?;
         f(source, data)
     }
 

@@ -65,17 +65,38 @@ impl MountTable {
     }
 
     /// Mounts `fs` as the root; returns the root path.
-    pub fn mount_root(&self, fs: Arc<dyn FileSystem>, source: &[u8], data: &[u8], flags: MountFlags) -> Path {
+    pub fn mount_root(
+        &self,
+        fs: Arc<dyn FileSystem>,
+        source: &[u8],
+        data: &[u8],
+        flags: MountFlags,
+    ) -> Path {
         let root = Dentry::new_root(fs.root());
         let mut m = self.mounts.write();
         let id = m.len() as u32 + 1;
-        let mnt = Arc::new(Mount { id, fs, root: root.clone(), parent: None, flags, source: source.to_vec(), data: data.to_vec() });
+        let mnt = Arc::new(Mount {
+            id,
+            fs,
+            root: root.clone(),
+            parent: None,
+            flags,
+            source: source.to_vec(),
+            data: data.to_vec(),
+        });
         m.push(mnt.clone());
         Path { mnt, dentry: root }
     }
 
     /// Mounts `fs` on the directory `at` (stacking on earlier mounts there).
-    pub fn mount(&self, at: &Path, fs: Arc<dyn FileSystem>, source: &[u8], data: &[u8], flags: MountFlags) -> VfsResult<Arc<Mount>> {
+    pub fn mount(
+        &self,
+        at: &Path,
+        fs: Arc<dyn FileSystem>,
+        source: &[u8],
+        data: &[u8],
+        flags: MountFlags,
+    ) -> VfsResult<Arc<Mount>> {
         if !at.dentry.vnode().getattr()?.is_dir() {
             return Err(Errno::ENOTDIR);
         }
@@ -102,7 +123,11 @@ impl MountTable {
             .read()
             .iter()
             .rev()
-            .find(|m| m.parent.as_ref().is_some_and(|(pm, pd)| Arc::ptr_eq(pm, &p.mnt) && Arc::ptr_eq(pd, &p.dentry)))
+            .find(|m| {
+                m.parent
+                    .as_ref()
+                    .is_some_and(|(pm, pd)| Arc::ptr_eq(pm, &p.mnt) && Arc::ptr_eq(pd, &p.dentry))
+            })
             .cloned()
     }
 
@@ -118,7 +143,11 @@ impl MountTable {
             return Err(Errno::EINVAL);
         }
         let mut m = self.mounts.write();
-        if m.iter().any(|x| x.parent.as_ref().is_some_and(|(pm, _)| Arc::ptr_eq(pm, &p.mnt))) {
+        if m.iter().any(|x| {
+            x.parent
+                .as_ref()
+                .is_some_and(|(pm, _)| Arc::ptr_eq(pm, &p.mnt))
+        }) {
             return Err(Errno::EBUSY);
         }
         p.mnt.fs.sync()?;

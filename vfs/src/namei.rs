@@ -35,7 +35,9 @@ pub struct Parent {
 }
 
 fn split(path: &[u8]) -> Vec<&[u8]> {
-    path.split(|&c| c == b'/').filter(|c| !c.is_empty()).collect()
+    path.split(|&c| c == b'/')
+        .filter(|c| !c.is_empty())
+        .collect()
 }
 
 fn check_path(path: &[u8]) -> VfsResult<()> {
@@ -69,10 +71,22 @@ impl Resolver<'_> {
         let trailing_slash = path.ends_with(b"/");
         let Some((last, dirs)) = comps.split_last() else {
             // "/" or "///": the root itself has no parent entry.
-            let dir = if path.starts_with(b"/") { self.root.clone() } else { start.clone() };
-            return Ok(Parent { dir, name: Vec::from(&b"."[..]), trailing_slash: true });
+            let dir = if path.starts_with(b"/") {
+                self.root.clone()
+            } else {
+                start.clone()
+            };
+            return Ok(Parent {
+                dir,
+                name: Vec::from(&b"."[..]),
+                trailing_slash: true,
+            });
         };
-        let mut dir = if path.starts_with(b"/") { self.root.clone() } else { start.clone() };
+        let mut dir = if path.starts_with(b"/") {
+            self.root.clone()
+        } else {
+            start.clone()
+        };
         let mut links = 0;
         for c in dirs {
             dir = self.step(&dir, c, true, &mut links)?;
@@ -82,11 +96,25 @@ impl Resolver<'_> {
         }
         // After the walk, as Linux: a missing parent is ENOENT whatever the name.
         check_name(last)?;
-        Ok(Parent { dir, name: last.to_vec(), trailing_slash })
+        Ok(Parent {
+            dir,
+            name: last.to_vec(),
+            trailing_slash,
+        })
     }
 
-    fn walk(&self, start: &Path, path: &[u8], follow_last: bool, links: &mut usize) -> VfsResult<Path> {
-        let mut cur = if path.starts_with(b"/") { self.root.clone() } else { start.clone() };
+    fn walk(
+        &self,
+        start: &Path,
+        path: &[u8],
+        follow_last: bool,
+        links: &mut usize,
+    ) -> VfsResult<Path> {
+        let mut cur = if path.starts_with(b"/") {
+            self.root.clone()
+        } else {
+            start.clone()
+        };
         let comps = split(path);
         let n = comps.len();
         for (i, c) in comps.into_iter().enumerate() {
@@ -110,9 +138,15 @@ impl Resolver<'_> {
         // whatever the cache policy; so does any live name that still leads
         // to the same object (Dentry::child).
         let d = dir.dentry.child(name, dir.mnt.fs.cache_names())?;
-        let mut p = Path { mnt: dir.mnt.clone(), dentry: d };
+        let mut p = Path {
+            mnt: dir.mnt.clone(),
+            dentry: d,
+        };
         while let Some(m) = self.mounts.mounted_on(&p) {
-            p = Path { dentry: m.root.clone(), mnt: m };
+            p = Path {
+                dentry: m.root.clone(),
+                mnt: m,
+            };
         }
         if follow && p.dentry.vnode().file_type()? == FileType::Symlink {
             *links += 1;
@@ -137,14 +171,20 @@ impl Resolver<'_> {
             if p.is_mount_root() {
                 match &p.mnt.parent {
                     Some((pm, pd)) => {
-                        p = Path { mnt: pm.clone(), dentry: pd.clone() };
+                        p = Path {
+                            mnt: pm.clone(),
+                            dentry: pd.clone(),
+                        };
                         continue;
                     }
                     None => return p,
                 }
             }
             return match p.dentry.parent() {
-                Some(d) => Path { mnt: p.mnt.clone(), dentry: d },
+                Some(d) => Path {
+                    mnt: p.mnt.clone(),
+                    dentry: d,
+                },
                 None => p,
             };
         }
@@ -158,7 +198,10 @@ impl Resolver<'_> {
             if cur.is_mount_root() {
                 match &cur.mnt.parent {
                     Some((pm, pd)) => {
-                        cur = Path { mnt: pm.clone(), dentry: pd.clone() };
+                        cur = Path {
+                            mnt: pm.clone(),
+                            dentry: pd.clone(),
+                        };
                         continue;
                     }
                     None => break,
@@ -167,7 +210,10 @@ impl Resolver<'_> {
             match cur.dentry.parent() {
                 Some(parent) => {
                     parts.push(cur.dentry.name());
-                    cur = Path { mnt: cur.mnt.clone(), dentry: parent };
+                    cur = Path {
+                        mnt: cur.mnt.clone(),
+                        dentry: parent,
+                    };
                 }
                 None => break,
             }

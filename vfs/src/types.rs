@@ -62,7 +62,10 @@ impl Timespec {
     /// A time as 9P and FUSE send it: seconds as the two's complement of a
     /// time64_t (as Linux sends them), nanoseconds clamped into range.
     pub fn from_wire(sec: u64, nsec: u64) -> Timespec {
-        Timespec { sec: sec as i64, nsec: nsec.min(999_999_999) as u32 }
+        Timespec {
+            sec: sec as i64,
+            nsec: nsec.min(999_999_999) as u32,
+        }
     }
 }
 

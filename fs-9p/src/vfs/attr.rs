@@ -5,8 +5,7 @@ use crate::codec::{setattr_valid as sv, SetAttr as P9SetAttr, Stat, StatFs as P9
 use crate::flags::{linux, open_to_dotl};
 use crate::qid::Qid;
 use lintel_vfs::{
-    Attr, FileType, OpenFlags, SetAttr, StatFs, TimeSet, Timespec, NAME_MAX,
-    S_IFMT, V9FS_MAGIC,
+    Attr, FileType, OpenFlags, SetAttr, StatFs, TimeSet, Timespec, NAME_MAX, S_IFMT, V9FS_MAGIC,
 };
 
 /// The type a qid tells for sure: directories and symlinks. Regular files,
@@ -158,8 +157,8 @@ pub fn split_dev(rdev: u64) -> (u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lintel_vfs::Errno;
     use crate::qid::qid_type;
+    use lintel_vfs::Errno;
 
     #[test]
     fn stat_translation_clamps() {

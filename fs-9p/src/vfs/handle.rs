@@ -33,7 +33,6 @@ pub struct NineHandle {
     dir: Mutex<DirBatch>,
 }
 
-
 /// Opens `v`: the fid Tlcreate opened if `v` was just created, else a
 /// clone of its fid, Tlopen'ed. Devices, FIFOs and sockets are not opened
 /// on the server (that would reach the host's), as in Linux.
@@ -166,7 +165,6 @@ impl NineHandle {
             at = last;
         }
     }
-
 }
 
 impl Handle for NineHandle {

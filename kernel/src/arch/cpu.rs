@@ -1,7 +1,7 @@
 //! CPU identification and the control-register setup programs expect
 //! (SSE, XSAVE/AVX state enabled so user code may use them).
 
-use core::arch::x86_64::{CpuidResult, __cpuid_count};
+use core::arch::x86_64::{__cpuid_count, CpuidResult};
 
 pub fn cpuid(leaf: u32, sub: u32) -> CpuidResult {
     // SAFETY: CPUID exists on every x86_64 CPU and has no side effects.

@@ -7,7 +7,9 @@ use super::gdt::{KERNEL_CS, USER_CS, USER_DS};
 use super::trap::TrapFrame;
 use core::arch::global_asm;
 use core::ptr::addr_of_mut;
-use x86_64::registers::model_specific::{Efer, EferFlags, GsBase, KernelGsBase, LStar, Msr, SFMask};
+use x86_64::registers::model_specific::{
+    Efer, EferFlags, GsBase, KernelGsBase, LStar, Msr, SFMask,
+};
 use x86_64::registers::rflags::RFlags;
 use x86_64::VirtAddr;
 
@@ -18,7 +20,10 @@ pub struct PerCpu {
     user_rsp: u64,   // 8
 }
 
-static mut PERCPU: PerCpu = PerCpu { kernel_rsp: 0, user_rsp: 0 };
+static mut PERCPU: PerCpu = PerCpu {
+    kernel_rsp: 0,
+    user_rsp: 0,
+};
 
 global_asm!(
     r#"
@@ -95,8 +100,15 @@ pub fn init() {
         // SYSRET: CS = base + 16, SS = base + 8 (0x10 -> 0x23 / 0x1b); SYSCALL: CS = 0x08.
         Msr::new(STAR).write((0x10u64 << 48) | ((KERNEL_CS as u64) << 32));
         LStar::write(VirtAddr::new(syscall_entry as *const () as u64));
-        SFMask::write(RFlags::INTERRUPT_FLAG | RFlags::DIRECTION_FLAG | RFlags::TRAP_FLAG | RFlags::ALIGNMENT_CHECK);
-        Efer::update(|f| f.insert(EferFlags::SYSTEM_CALL_EXTENSIONS | EferFlags::NO_EXECUTE_ENABLE));
+        SFMask::write(
+            RFlags::INTERRUPT_FLAG
+                | RFlags::DIRECTION_FLAG
+                | RFlags::TRAP_FLAG
+                | RFlags::ALIGNMENT_CHECK,
+        );
+        Efer::update(|f| {
+            f.insert(EferFlags::SYSTEM_CALL_EXTENSIONS | EferFlags::NO_EXECUTE_ENABLE)
+        });
         GsBase::write(VirtAddr::new(addr_of_mut!(PERCPU) as u64));
         KernelGsBase::write(VirtAddr::new(0));
     }
@@ -110,7 +122,10 @@ pub fn set_kernel_stack(top: u64) {
 
 /// Whether SYSRET can resume `f` (it #GPs in ring 0 on a non-canonical RIP).
 fn sysret_ok(f: &TrapFrame) -> bool {
-    f.rip < 0x0000_8000_0000_0000 && f.cs == USER_CS as u64 && f.ss == USER_DS as u64 && f.rflags & (1 << 16) == 0
+    f.rip < 0x0000_8000_0000_0000
+        && f.cs == USER_CS as u64
+        && f.ss == USER_DS as u64
+        && f.rflags & (1 << 16) == 0
 }
 
 #[no_mangle]

@@ -40,7 +40,6 @@ impl TrapFrame {
     }
 }
 
-
 global_asm!(
     r#"
     .section .text

@@ -1,2 +1,2 @@
-pub mod serial;
 pub mod qemu_exit;
+pub mod serial;

@@ -28,8 +28,8 @@ impl Uart {
         outb(base, 0x01); // 115200 baud
         outb(base + 1, 0x00);
         outb(base + 3, 0x03); // 8N1
-        // The FIFO control register is left alone: changing the FIFO enable
-        // bit makes QEMU drop received bytes, and input may already be there.
+                              // The FIFO control register is left alone: changing the FIFO enable
+                              // bit makes QEMU drop received bytes, and input may already be there.
         outb(base + 4, 0x03); // DTR | RTS
         Some(u)
     }
@@ -71,7 +71,11 @@ pub fn init() {
         let com1 = Uart::probe(COM_BASES[0]).unwrap_or(Uart { base: COM_BASES[0] });
         let stderr = Uart::probe(COM_BASES[1]).unwrap_or(com1);
         let log = Uart::probe(COM_BASES[2]).unwrap_or(com1);
-        Channels { stdio: com1, stderr, log }
+        Channels {
+            stdio: com1,
+            stderr,
+            log,
+        }
     });
 }
 

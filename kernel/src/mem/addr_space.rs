@@ -1,9 +1,9 @@
 //! A program's address space: its own top-level page table sharing the
 //! kernel half. Pages are 4 KiB, backed by frames it owns.
 
+use super::frame;
 use super::paging::{self, NO_EXECUTE, PRESENT, USER, WRITABLE};
 use super::phys::{self, FRAME_SIZE};
-use super::frame;
 use lintel_syscall::mm::{PROT_EXEC, PROT_WRITE};
 use lintel_syscall::Errno;
 
@@ -27,7 +27,9 @@ fn pte_flags(prot: u32) -> u64 {
 
 impl AddressSpace {
     pub fn new(master: u64) -> Option<Self> {
-        Some(AddressSpace { pml4: paging::new_pml4(master)? })
+        Some(AddressSpace {
+            pml4: paging::new_pml4(master)?,
+        })
     }
 
     pub fn activate(&self) {
@@ -62,11 +64,15 @@ impl AddressSpace {
     }
 
     pub fn copy_in(&self, addr: u64, buf: &mut [u8]) {
-        Self::chunks(addr, buf.len(), |a, r| phys::copy_from(self.phys(a), &mut buf[r]));
+        Self::chunks(addr, buf.len(), |a, r| {
+            phys::copy_from(self.phys(a), &mut buf[r])
+        });
     }
 
     pub fn copy_out(&mut self, addr: u64, data: &[u8]) {
-        Self::chunks(addr, data.len(), |a, r| phys::copy_to(self.phys(a), &data[r]));
+        Self::chunks(addr, data.len(), |a, r| {
+            phys::copy_to(self.phys(a), &data[r])
+        });
     }
 
     pub fn unmap(&mut self, start: u64, len: u64) {

@@ -44,18 +44,27 @@ pub fn init(ram: &[Region], reserved: &[Region]) {
             break;
         }
     }
-    let Some(bm_phys) = at else { panic!("no room for the frame bitmap ({bytes} bytes)") };
+    let Some(bm_phys) = at else {
+        panic!("no room for the frame bitmap ({bytes} bytes)")
+    };
     // SAFETY: [bm_phys, bm_phys+bytes) is RAM, reserved below so it is never
     // handed out, and mapped by the direct map; this is its only reference.
     let bitmap = unsafe { core::slice::from_raw_parts_mut(to_virt(bm_phys) as *mut u64, words) };
     bitmap.fill(0);
-    let mut a = FrameAllocator { bitmap, frames, free: 0, total: 0, hint: 0 };
+    let mut a = FrameAllocator {
+        bitmap,
+        frames,
+        free: 0,
+        total: 0,
+        hint: 0,
+    };
     for r in ram {
         let s = r.start.max(0x100000).next_multiple_of(FRAME_SIZE) / FRAME_SIZE;
         let e = r.end / FRAME_SIZE;
         for f in s..e {
             let addr = f * FRAME_SIZE;
-            let res = overlaps(addr, addr + FRAME_SIZE) || (addr < bm_phys + bytes && bm_phys < addr + FRAME_SIZE);
+            let res = overlaps(addr, addr + FRAME_SIZE)
+                || (addr < bm_phys + bytes && bm_phys < addr + FRAME_SIZE);
             if !res {
                 a.bitmap[(f / 64) as usize] |= 1 << (f % 64);
                 a.free += 1;

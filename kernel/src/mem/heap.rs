@@ -12,4 +12,3 @@ pub fn init(start: usize, size: usize) {
     // writable in the direct map, used by nothing else, and init runs once.
     unsafe { HEAP.lock().init(start as *mut u8, size) };
 }
-

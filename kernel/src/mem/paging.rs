@@ -111,7 +111,10 @@ pub fn load_cr3(pml4: u64) {
 }
 
 pub fn current_cr3() -> u64 {
-    x86_64::registers::control::Cr3::read().0.start_address().as_u64()
+    x86_64::registers::control::Cr3::read()
+        .0
+        .start_address()
+        .as_u64()
 }
 
 pub fn flush(virt: u64) {

@@ -34,7 +34,9 @@ pub fn zero_frame(phys: u64) {
 pub fn copy_from(phys: u64, buf: &mut [u8]) {
     // SAFETY: [phys, phys+len) lies inside one frame owned by the caller's
     // address space; the buffer is a distinct kernel object.
-    unsafe { core::ptr::copy_nonoverlapping(to_virt(phys) as *const u8, buf.as_mut_ptr(), buf.len()) }
+    unsafe {
+        core::ptr::copy_nonoverlapping(to_virt(phys) as *const u8, buf.as_mut_ptr(), buf.len())
+    }
 }
 
 pub fn copy_to(phys: u64, data: &[u8]) {

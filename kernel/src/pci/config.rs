@@ -32,7 +32,11 @@ pub struct Config {
 
 impl Config {
     fn address(&self, off: u8) -> u32 {
-        0x8000_0000 | (self.bus as u32) << 16 | (self.dev as u32) << 11 | (self.func as u32) << 8 | (off as u32 & 0xfc)
+        0x8000_0000
+            | (self.bus as u32) << 16
+            | (self.dev as u32) << 11
+            | (self.func as u32) << 8
+            | (off as u32 & 0xfc)
     }
 
     /// The ECAM register window of this function, if ECAM covers its bus.
@@ -53,7 +57,10 @@ impl Config {
             }
         }
         let off = (self.dev as u64) << 15 | (self.func as u64) << 12;
-        Some(crate::virtio::Regs::new(crate::mem::phys::to_virt(bus_phys) + off, 4096))
+        Some(crate::virtio::Regs::new(
+            crate::mem::phys::to_virt(bus_phys) + off,
+            4096,
+        ))
     }
 
     pub fn read32(&self, off: u8) -> u32 {

@@ -37,7 +37,10 @@ fn read_bars(cfg: &Config) -> [Option<Bar>; 6] {
         if v & 1 == 1 {
             let size = (!(mask & !0x3)).wrapping_add(1) & 0xffff;
             if v & !0x3 != 0 && size != 0 {
-                bars[i] = Some(Bar::Io { port: (v & !0x3) as u16, size });
+                bars[i] = Some(Bar::Io {
+                    port: (v & !0x3) as u16,
+                    size,
+                });
             }
             i += 1;
         } else if (v >> 1) & 3 == 2 && i < 5 {
@@ -57,7 +60,10 @@ fn read_bars(cfg: &Config) -> [Option<Bar>; 6] {
         } else {
             let size = (!(mask & !0xf)).wrapping_add(1) as u64;
             if v & !0xf != 0 && size != 0 {
-                bars[i] = Some(Bar::Memory { addr: (v & !0xf) as u64, size });
+                bars[i] = Some(Bar::Memory {
+                    addr: (v & !0xf) as u64,
+                    size,
+                });
             }
             i += 1;
         }
@@ -117,11 +123,15 @@ pub fn enumerate() -> Vec<PciDevice> {
             continue;
         }
         for dev in 0..32u8 {
-            let Some(d) = PciDevice::probe(Config { bus, dev, func: 0 }) else { continue };
+            let Some(d) = PciDevice::probe(Config { bus, dev, func: 0 }) else {
+                continue;
+            };
             let multi = d.cfg.read8(0x0e) & 0x80 != 0;
             let mut found = alloc::vec![d];
             if multi {
-                found.extend((1..8u8).filter_map(|func| PciDevice::probe(Config { bus, dev, func })));
+                found.extend(
+                    (1..8u8).filter_map(|func| PciDevice::probe(Config { bus, dev, func })),
+                );
             }
             for f in found {
                 if f.cfg.read8(0x0e) & 0x7f == 1 {

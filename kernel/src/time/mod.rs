@@ -8,7 +8,11 @@ static BOOT_REALTIME_NS: AtomicU64 = AtomicU64::new(0);
 /// Reads the RTC once; realtime then advances with the TSC.
 pub fn init_realtime() -> u64 {
     let s = rtc::unix_seconds();
-    BOOT_REALTIME_NS.store(s.saturating_mul(1_000_000_000).saturating_sub(tsc::uptime_ns()), Ordering::Relaxed);
+    BOOT_REALTIME_NS.store(
+        s.saturating_mul(1_000_000_000)
+            .saturating_sub(tsc::uptime_ns()),
+        Ordering::Relaxed,
+    );
     s
 }
 

@@ -11,7 +11,15 @@ fn read_raw() -> [u8; 7] {
     while cmos(0x0a) & 0x80 != 0 {
         core::hint::spin_loop(); // update in progress
     }
-    [cmos(0x00), cmos(0x02), cmos(0x04), cmos(0x07), cmos(0x08), cmos(0x09), cmos(0x32)]
+    [
+        cmos(0x00),
+        cmos(0x02),
+        cmos(0x04),
+        cmos(0x07),
+        cmos(0x08),
+        cmos(0x09),
+        cmos(0x32),
+    ]
 }
 
 /// Seconds since the Unix epoch, read until two reads agree.
@@ -25,7 +33,13 @@ pub fn unix_seconds() -> u64 {
         a = b;
     }
     let status_b = cmos(0x0b);
-    let bcd = |v: u8| if status_b & 0x04 == 0 { (v & 0x0f) + (v >> 4) * 10 } else { v };
+    let bcd = |v: u8| {
+        if status_b & 0x04 == 0 {
+            (v & 0x0f) + (v >> 4) * 10
+        } else {
+            v
+        }
+    };
     let sec = bcd(a[0]) as u64;
     let min = bcd(a[1]) as u64;
     let pm = a[2] & 0x80 != 0;
@@ -38,7 +52,10 @@ pub fn unix_seconds() -> u64 {
     }
     let day = bcd(a[3]) as u64;
     let month = bcd(a[4]) as u64;
-    let century = match bcd(a[6]) { c @ 19..=21 => c as u64, _ => 20 };
+    let century = match bcd(a[6]) {
+        c @ 19..=21 => c as u64,
+        _ => 20,
+    };
     let year = century * 100 + bcd(a[5]) as u64;
     days_from_civil(year, month, day) * 86400 + hour * 3600 + min * 60 + sec
 }

@@ -41,13 +41,23 @@ impl Channel {
         let msix = t.msix_enabled();
         let irq = t.interrupts();
         drop(t);
-        Some(Channel { index, queue: Mutex::new(queue), transport: transport.clone(), msix, irq })
+        Some(Channel {
+            index,
+            queue: Mutex::new(queue),
+            transport: transport.clone(),
+            msix,
+            irq,
+        })
     }
 
     /// Sends `readable` and waits for the device to fill `writable` (which
     /// may be empty, e.g. FUSE FORGET: the buffers are still the caller's
     /// until the device returns them); the device's count of written bytes.
-    pub fn call(&self, readable: &[&[u8]], writable: &mut [&mut [u8]]) -> Result<usize, ChannelError> {
+    pub fn call(
+        &self,
+        readable: &[&[u8]],
+        writable: &mut [&mut [u8]],
+    ) -> Result<usize, ChannelError> {
         // One lifetime for all parts, as the queue's API wants.
         let req: Vec<&[u8]> = readable.iter().map(|s| &**s).collect();
         let mut rep: Vec<&mut [u8]> = writable.iter_mut().map(|s| &mut **s).collect();
@@ -64,7 +74,9 @@ impl Channel {
         // The queue is free while we wait: other requests may be added and
         // completed. The used ring returns chains in order, so a request is
         // popped by its own caller once it is at the head.
-        super::irq::wait(self.irq, &mut || self.queue.lock().peek_used() == Some(token));
+        super::irq::wait(self.irq, &mut || {
+            self.queue.lock().peek_used() == Some(token)
+        });
         let mut q = self.queue.lock();
         // SAFETY: the same buffers that `add` was given, for its token.
         let len = unsafe { q.pop_used(token, &req, &mut rep) }.map_err(|_| ChannelError::Device)?;

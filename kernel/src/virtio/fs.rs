@@ -46,7 +46,11 @@ impl VirtioFs {
         let hiprio = Channel::new(&transport, 0)?;
         let requests = Channel::new(&transport, 1)?;
         transport.lock().finish_init();
-        Some(VirtioFs { hiprio, requests, tag: tag[..n].to_vec() })
+        Some(VirtioFs {
+            hiprio,
+            requests,
+            tag: tag[..n].to_vec(),
+        })
     }
 }
 
@@ -58,11 +62,18 @@ fn error(e: ChannelError) -> TransportError {
 }
 
 impl FuseTransport for VirtioFs {
-    fn request(&self, readable: &[&[u8]], writable: &mut [&mut [u8]]) -> Result<usize, TransportError> {
+    fn request(
+        &self,
+        readable: &[&[u8]],
+        writable: &mut [&mut [u8]],
+    ) -> Result<usize, TransportError> {
         self.requests.call(readable, writable).map_err(error)
     }
 
     fn forget(&self, readable: &[&[u8]]) -> Result<(), TransportError> {
-        self.hiprio.call(readable, &mut []).map(|_| ()).map_err(error)
+        self.hiprio
+            .call(readable, &mut [])
+            .map(|_| ())
+            .map_err(error)
     }
 }

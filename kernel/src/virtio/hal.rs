@@ -27,7 +27,9 @@ pub fn virt_to_phys(v: u64) -> u64 {
 // offset mappings, so the translation is exact.
 unsafe impl Hal for KernelHal {
     fn dma_alloc(pages: usize, _dir: BufferDirection) -> (PhysAddr, NonNull<u8>) {
-        let Some(p) = frame::alloc_contiguous(pages as u64) else { panic!("virtio: no memory for {pages} DMA pages") };
+        let Some(p) = frame::alloc_contiguous(pages as u64) else {
+            panic!("virtio: no memory for {pages} DMA pages")
+        };
         for i in 0..pages as u64 {
             phys::zero_frame(p + i * phys::FRAME_SIZE);
         }

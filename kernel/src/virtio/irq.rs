@@ -40,7 +40,9 @@ fn lapic() -> Option<u64> {
 pub fn init_lapic() {
     // SAFETY: reading IA32_APIC_BASE has no side effects.
     let base = unsafe { Msr::new(APIC_BASE_MSR).read() } & 0xffff_f000;
-    let Some(v) = mmio::map(base, 4096) else { return };
+    let Some(v) = mmio::map(base, 4096) else {
+        return;
+    };
     LAPIC.store(v, Ordering::Relaxed);
     let r = super::mmio_reg::Regs::new(v, 4096);
     r.write32(0xf0, 0x100 | SPURIOUS_VECTOR as u32); // SVR: enable
@@ -64,8 +66,12 @@ pub fn enable_msix(d: &PciDevice) -> bool {
     let table = d.cfg.read32(cap + 4);
     let bir = (table & 7) as usize;
     let off = (table & !7) as u64;
-    let Some(Some(crate::pci::Bar::Memory { addr, .. })) = d.bars.get(bir) else { return false };
-    let Some(v) = mmio::map(addr + off, 16) else { return false };
+    let Some(Some(crate::pci::Bar::Memory { addr, .. })) = d.bars.get(bir) else {
+        return false;
+    };
+    let Some(v) = mmio::map(addr + off, 16) else {
+        return false;
+    };
     let entry = super::mmio_reg::Regs::new(v, 16);
     entry.write32(0, 0xfee0_0000); // LAPIC of CPU 0, fixed delivery
     entry.write32(4, 0);
@@ -118,7 +124,9 @@ pub fn enable_intx(d: &PciDevice, isr: Isr) -> bool {
     if line == 0 || line >= 24 {
         return false;
     }
-    let Some(v) = mmio::map(IOAPIC_BASE, 0x20) else { return false };
+    let Some(v) = mmio::map(IOAPIC_BASE, 0x20) else {
+        return false;
+    };
     let io = super::mmio_reg::Regs::new(v, 0x20);
     let reg = 0x10 + 2 * line as u32;
     io.write32(0, reg + 1);

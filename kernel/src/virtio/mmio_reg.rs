@@ -13,7 +13,11 @@ impl Regs {
     }
 
     fn at(&self, off: u64, size: u64) -> u64 {
-        assert!(off + size <= self.len, "device register {off:#x} outside its {:#x}-byte window", self.len);
+        assert!(
+            off + size <= self.len,
+            "device register {off:#x} outside its {:#x}-byte window",
+            self.len
+        );
         self.base + off
     }
 

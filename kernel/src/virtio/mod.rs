@@ -20,7 +20,9 @@ pub fn probe_9p(prefer_legacy: bool) -> Vec<Arc<nine_p::Virtio9p>> {
         if transport::virtio_id(&d) != Some(nine_p::VIRTIO_ID_9P) {
             continue;
         }
-        let Some(t) = transport::PciTransport::new(&d, prefer_legacy) else { continue };
+        let Some(t) = transport::PciTransport::new(&d, prefer_legacy) else {
+            continue;
+        };
         if let Some(dev) = nine_p::Virtio9p::new(t) {
             log::info!(
                 "virtio-9p at {:02x}:{:02x}.{}: tag '{}' ({}{})",
@@ -44,7 +46,9 @@ pub fn probe_fs() -> Vec<Arc<fs::VirtioFs>> {
         if transport::virtio_id(&d) != Some(fs::VIRTIO_ID_FS) {
             continue;
         }
-        let Some(t) = transport::PciTransport::new(&d, false) else { continue };
+        let Some(t) = transport::PciTransport::new(&d, false) else {
+            continue;
+        };
         if let Some(dev) = fs::VirtioFs::new(t) {
             log::info!(
                 "virtio-fs at {:02x}:{:02x}.{}: tag '{}'",

@@ -41,7 +41,11 @@ impl Virtio9p {
         let transport = Arc::new(Mutex::new(transport));
         let channel = Channel::new(&transport, 0)?;
         transport.lock().finish_init();
-        Some(Virtio9p { channel, tag, legacy })
+        Some(Virtio9p {
+            channel,
+            tag,
+            legacy,
+        })
     }
 }
 

@@ -14,8 +14,16 @@ pub const VENDOR: u16 = 0x1af4;
 const CAP_VENDOR: u8 = 0x09;
 
 enum Kind {
-    Modern { common: Regs, notify: Regs, notify_mult: u32, isr: Regs, device: Option<Regs> },
-    Legacy { port: u16 },
+    Modern {
+        common: Regs,
+        notify: Regs,
+        notify_mult: u32,
+        isr: Regs,
+        device: Option<Regs>,
+    },
+    Legacy {
+        port: u16,
+    },
 }
 
 pub struct PciTransport {
@@ -115,13 +123,26 @@ impl PciTransport {
             _ => None,
         };
         let kind = match (common, notify, isr, legacy_port) {
-            (Some(common), Some((notify, notify_mult)), Some(isr), lp) if !(prefer_legacy && lp.is_some()) => {
-                Kind::Modern { common, notify, notify_mult, isr, device }
+            (Some(common), Some((notify, notify_mult)), Some(isr), lp)
+                if !(prefer_legacy && lp.is_some()) =>
+            {
+                Kind::Modern {
+                    common,
+                    notify,
+                    notify_mult,
+                    isr,
+                    device,
+                }
             }
             (_, _, _, Some(port)) => Kind::Legacy { port },
             _ => return None,
         };
-        let mut t = PciTransport { kind, device_id, msix: false, intx: false };
+        let mut t = PciTransport {
+            kind,
+            device_id,
+            msix: false,
+            intx: false,
+        };
         t.msix = super::irq::enable_msix(d);
         if !t.msix {
             let isr = match &t.kind {
@@ -161,7 +182,9 @@ impl PciTransport {
     pub fn config_bytes(&self, off: usize, out: &mut [u8]) {
         for (i, b) in out.iter_mut().enumerate() {
             *b = match &self.kind {
-                Kind::Modern { device: Some(r), .. } => r.read8((off + i) as u64),
+                Kind::Modern {
+                    device: Some(r), ..
+                } => r.read8((off + i) as u64),
                 Kind::Modern { device: None, .. } => 0,
                 Kind::Legacy { port } => {
                     let base = if self.msix { 24 } else { 20 };
@@ -217,7 +240,12 @@ impl Transport for PciTransport {
 
     fn notify(&mut self, queue: u16) {
         match &self.kind {
-            Kind::Modern { common, notify, notify_mult, .. } => {
+            Kind::Modern {
+                common,
+                notify,
+                notify_mult,
+                ..
+            } => {
                 common.write16(Q_SELECT, queue);
                 let off = common.read16(Q_NOTIFY_OFF) as u64 * *notify_mult as u64;
                 notify.write16(off, queue);
@@ -249,7 +277,14 @@ impl Transport for PciTransport {
         self.is_legacy()
     }
 
-    fn queue_set(&mut self, queue: u16, size: u32, desc: PhysAddr, driver: PhysAddr, device: PhysAddr) {
+    fn queue_set(
+        &mut self,
+        queue: u16,
+        size: u32,
+        desc: PhysAddr,
+        driver: PhysAddr,
+        device: PhysAddr,
+    ) {
         let vector = if self.msix { 0 } else { NO_VECTOR };
         match &self.kind {
             Kind::Modern { common, .. } => {
@@ -318,7 +353,11 @@ impl Transport for PciTransport {
         Ok(v)
     }
 
-    fn write_config_space<T: IntoBytes + Immutable>(&mut self, _offset: usize, _value: T) -> Result<(), Error> {
+    fn write_config_space<T: IntoBytes + Immutable>(
+        &mut self,
+        _offset: usize,
+        _value: T,
+    ) -> Result<(), Error> {
         Err(Error::Unsupported)
     }
 }

@@ -68,7 +68,10 @@ mod tests {
         let mut lines = s.lines();
         assert_eq!(lines.next(), Some("MemTotal:          16384 kB"));
         assert_eq!(lines.next(), Some("MemFree:            2284 kB"));
-        assert_eq!(meminfo(24684084 * 1024, 0)[..27], b"MemTotal:       24684084 kB"[..]);
+        assert_eq!(
+            meminfo(24684084 * 1024, 0)[..27],
+            b"MemTotal:       24684084 kB"[..]
+        );
         assert!(s.contains("\nSwapFree:              0 kB\n"));
     }
 

@@ -29,7 +29,13 @@ pub struct Dir {
 
 impl Dir {
     pub fn new(parent: Weak<Inode>) -> Dir {
-        Dir { names: BTreeMap::new(), order: BTreeMap::new(), next_seq: FIRST_SEQ, parent, dead: false }
+        Dir {
+            names: BTreeMap::new(),
+            order: BTreeMap::new(),
+            next_seq: FIRST_SEQ,
+            parent,
+            dead: false,
+        }
     }
 
     pub fn get(&self, name: &[u8]) -> Option<&Arc<Inode>> {
@@ -62,7 +68,9 @@ impl Dir {
 
     /// Points `name` at another inode, keeping its place (RENAME_EXCHANGE).
     pub fn swap(&mut self, name: &[u8], inode: Arc<Inode>) -> Option<Arc<Inode>> {
-        self.names.get_mut(name).map(|e| core::mem::replace(&mut e.inode, inode))
+        self.names
+            .get_mut(name)
+            .map(|e| core::mem::replace(&mut e.inode, inode))
     }
 
     /// Up to `max` entries after `cookie` (which is 2 or more).
@@ -72,7 +80,12 @@ impl Dir {
             .take(max)
             .filter_map(|(&seq, name)| {
                 let e = self.names.get(name)?;
-                Some(DirEntry { ino: e.inode.ino, kind: e.inode.kind, name: name.clone(), next: seq })
+                Some(DirEntry {
+                    ino: e.inode.ino,
+                    kind: e.inode.kind,
+                    name: name.clone(),
+                    next: seq,
+                })
             })
             .collect()
     }
@@ -80,6 +93,9 @@ impl Dir {
     /// Empties the directory (tearing down a tree without recursion).
     pub fn take_all(&mut self) -> Vec<Arc<Inode>> {
         self.order.clear();
-        core::mem::take(&mut self.names).into_values().map(|e| e.inode).collect()
+        core::mem::take(&mut self.names)
+            .into_values()
+            .map(|e| e.inode)
+            .collect()
     }
 }

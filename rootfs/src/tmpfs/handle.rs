@@ -17,7 +17,10 @@ pub struct TmpHandle {
 
 pub fn open(inode: &Inode, flags: OpenFlags) -> VfsResult<Arc<dyn Handle>> {
     match inode.body {
-        Body::File(_) | Body::Dir(_) => Ok(Arc::new(TmpHandle { inode: inode.arc()?, flags })),
+        Body::File(_) | Body::Dir(_) => Ok(Arc::new(TmpHandle {
+            inode: inode.arc()?,
+            flags,
+        })),
         Body::Symlink(_) => Err(Errno::ELOOP),
         // FIFOs, sockets and device nodes need a driver, not tmpfs.
         Body::Node(_) => Err(Errno::ENXIO),
@@ -34,7 +37,9 @@ impl TmpHandle {
 
 impl Handle for TmpHandle {
     fn read_at(&self, off: u64, buf: &mut [u8]) -> VfsResult<usize> {
-        let Body::File(pages) = &self.inode.body else { return Err(Errno::EISDIR) };
+        let Body::File(pages) = &self.inode.body else {
+            return Err(Errno::EISDIR);
+        };
         if !self.flags.readable() {
             return Err(Errno::EBADF);
         }
@@ -46,7 +51,9 @@ impl Handle for TmpHandle {
     }
 
     fn write_at(&self, off: u64, data: &[u8]) -> VfsResult<usize> {
-        let Body::File(pages) = &self.inode.body else { return Err(Errno::EISDIR) };
+        let Body::File(pages) = &self.inode.body else {
+            return Err(Errno::EISDIR);
+        };
         if !self.flags.writable() {
             return Err(Errno::EBADF);
         }
@@ -59,12 +66,19 @@ impl Handle for TmpHandle {
     }
 
     fn readdir(&self, cookie: u64, sink: &mut dyn FnMut(&DirEntry) -> bool) -> VfsResult<()> {
-        let Body::Dir(dir) = &self.inode.body else { return Err(Errno::ENOTDIR) };
+        let Body::Dir(dir) = &self.inode.body else {
+            return Err(Errno::ENOTDIR);
+        };
         if dir.lock().dead {
             return Err(Errno::ENOENT);
         }
         self.accessed();
-        let dot = |name: &[u8], ino, next| DirEntry { ino, kind: FileType::Directory, name: name.to_vec(), next };
+        let dot = |name: &[u8], ino, next| DirEntry {
+            ino,
+            kind: FileType::Directory,
+            name: name.to_vec(),
+            next,
+        };
         let mut cur = cookie;
         if cur == 0 {
             if !sink(&dot(b".", self.inode.ino, 1)) {

@@ -67,14 +67,24 @@ impl Inode {
             fs: fs.clone(),
             ino: fs.ino(),
             kind,
-            meta: Mutex::new(Meta { perm: perm & 0o7777, uid: 0, gid, nlink, atime: now, mtime: now, ctime: now }),
+            meta: Mutex::new(Meta {
+                perm: perm & 0o7777,
+                uid: 0,
+                gid,
+                nlink,
+                atime: now,
+                mtime: now,
+                ctime: now,
+            }),
             body: body(me),
         })
     }
 
     /// The root directory: its ".." is itself.
     pub fn new_root(fs: &Arc<Shared>, perm: u32) -> Arc<Inode> {
-        Inode::new(fs, FileType::Directory, perm, 0, |me| Body::Dir(Mutex::new(Dir::new(me.clone()))))
+        Inode::new(fs, FileType::Directory, perm, 0, |me| {
+            Body::Dir(Mutex::new(Dir::new(me.clone())))
+        })
     }
 
     /// This inode as a counted reference (to store it in a directory).
@@ -116,7 +126,10 @@ impl Inode {
     pub fn accessed(&self) {
         let now = self.now();
         let mut m = self.meta.lock();
-        if m.atime <= m.mtime || m.atime <= m.ctime || now.sec.saturating_sub(m.atime.sec) >= DAY_SECS {
+        if m.atime <= m.mtime
+            || m.atime <= m.ctime
+            || now.sec.saturating_sub(m.atime.sec) >= DAY_SECS
+        {
             m.atime = now;
         }
     }
@@ -128,7 +141,11 @@ impl Inode {
                 (p.size(), p.count() * (PAGE_SIZE as u64 / 512), 0)
             }
             Body::Dir(d) => (BOGO_DIRENT_SIZE * (2 + d.lock().len() as u64), 0, 0),
-            Body::Symlink(t) => (t.len() as u64, symlink_pages(t.len()) * (PAGE_SIZE as u64 / 512), 0),
+            Body::Symlink(t) => (
+                t.len() as u64,
+                symlink_pages(t.len()) * (PAGE_SIZE as u64 / 512),
+                0,
+            ),
             Body::Node(rdev) => (0, 0, *rdev),
         };
         let m = self.meta.lock();

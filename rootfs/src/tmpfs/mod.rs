@@ -42,14 +42,20 @@ impl Shared {
     pub fn charge(&self, n: u64) -> VfsResult<()> {
         let limit = self.limit_pages.unwrap_or(u64::MAX);
         self.used_pages
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| used.checked_add(n).filter(|&u| u <= limit))
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+                used.checked_add(n).filter(|&u| u <= limit)
+            })
             .map(|_| ())
             .map_err(|_| Errno::ENOSPC)
     }
 
     pub fn uncharge(&self, n: u64) {
         // Saturating: accounting must never wrap, whatever the order of drops.
-        let _ = self.used_pages.fetch_update(Ordering::AcqRel, Ordering::Acquire, |u| Some(u.saturating_sub(n)));
+        let _ = self
+            .used_pages
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |u| {
+                Some(u.saturating_sub(n))
+            });
     }
 }
 
@@ -61,7 +67,10 @@ pub struct Tmpfs {
 impl Tmpfs {
     /// A new, empty instance; `now` is the kernel's realtime clock.
     pub fn new(now: fn() -> Timespec, opts: TmpfsOptions) -> Arc<Tmpfs> {
-        let limit_pages = opts.size_limit.filter(|&s| s != 0).map(|s| s.div_ceil(PAGE_SIZE as u64));
+        let limit_pages = opts
+            .size_limit
+            .filter(|&s| s != 0)
+            .map(|s| s.div_ceil(PAGE_SIZE as u64));
         let shared = Arc::new(Shared {
             now,
             next_ino: AtomicU64::new(1),

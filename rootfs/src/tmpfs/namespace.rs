@@ -10,7 +10,8 @@ use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::any::Any;
 use lintel_vfs::{
-    Attr, Errno, FileType, Handle, OpenFlags, SetAttr, StatFs, VfsResult, Vnode, VnodeRef, NAME_MAX, PATH_MAX, S_IFMT,
+    Attr, Errno, FileType, Handle, OpenFlags, SetAttr, StatFs, VfsResult, Vnode, VnodeRef,
+    NAME_MAX, PATH_MAX, S_IFMT,
 };
 use spin::Mutex;
 
@@ -28,7 +29,10 @@ pub fn check_new_name(name: &[u8]) -> VfsResult<()> {
 impl Inode {
     /// The tmpfs inode behind `v`, if it belongs to the same instance (EXDEV otherwise).
     pub fn same_fs<'a>(&self, v: &'a VnodeRef) -> VfsResult<&'a Inode> {
-        v.as_any().downcast_ref::<Inode>().filter(|i| Arc::ptr_eq(&i.fs, &self.fs)).ok_or(Errno::EXDEV)
+        v.as_any()
+            .downcast_ref::<Inode>()
+            .filter(|i| Arc::ptr_eq(&i.fs, &self.fs))
+            .ok_or(Errno::EXDEV)
     }
 
     /// Checks that `name` can be added here; the caller holds `fs.names`.
@@ -84,13 +88,20 @@ impl Inode {
     pub fn unlinked(&self) {
         let now = self.now();
         let mut m = self.meta.lock();
-        m.nlink = if self.kind == FileType::Directory { 0 } else { m.nlink.saturating_sub(1) };
+        m.nlink = if self.kind == FileType::Directory {
+            0
+        } else {
+            m.nlink.saturating_sub(1)
+        };
         m.ctime = now;
     }
 
     /// The inode number ".." shows.
     pub fn parent_ino(&self) -> u64 {
-        self.dir().ok().and_then(|d| d.lock().parent.upgrade()).map_or(self.ino, |p| p.ino)
+        self.dir()
+            .ok()
+            .and_then(|d| d.lock().parent.upgrade())
+            .map_or(self.ino, |p| p.ino)
     }
 }
 
@@ -109,16 +120,22 @@ impl Vnode for Inode {
 
     fn lookup(&self, name: &[u8]) -> VfsResult<VnodeRef> {
         let d = self.dir()?.lock();
-        d.get(name).map(|i| i.clone() as VnodeRef).ok_or(Errno::ENOENT)
+        d.get(name)
+            .map(|i| i.clone() as VnodeRef)
+            .ok_or(Errno::ENOENT)
     }
 
     fn create(&self, name: &[u8], mode: u32) -> VfsResult<VnodeRef> {
-        self.add(name, FileType::Regular, mode, 0, |_| Body::File(Mutex::new(Pages::default())))
+        self.add(name, FileType::Regular, mode, 0, |_| {
+            Body::File(Mutex::new(Pages::default()))
+        })
     }
 
     fn mkdir(&self, name: &[u8], mode: u32) -> VfsResult<VnodeRef> {
         let parent = self.weak();
-        self.add(name, FileType::Directory, mode, 0, |_| Body::Dir(Mutex::new(Dir::new(parent))))
+        self.add(name, FileType::Directory, mode, 0, |_| {
+            Body::Dir(Mutex::new(Dir::new(parent)))
+        })
     }
 
     /// As Linux's may_mknod: type 0 is a regular file, a directory EPERM,
@@ -141,7 +158,9 @@ impl Vnode for Inode {
             return Err(Errno::ENAMETOOLONG);
         }
         let pages = symlink_pages(target.len());
-        self.add(name, FileType::Symlink, 0o777, pages, |_| Body::Symlink(target.to_vec()))
+        self.add(name, FileType::Symlink, 0o777, pages, |_| {
+            Body::Symlink(target.to_vec())
+        })
     }
 
     fn link(&self, name: &[u8], target: &VnodeRef) -> VfsResult<()> {

@@ -13,7 +13,10 @@ pub struct TmpfsOptions {
 
 impl Default for TmpfsOptions {
     fn default() -> Self {
-        TmpfsOptions { size_limit: None, mode: 0o1777 }
+        TmpfsOptions {
+            size_limit: None,
+            mode: 0o1777,
+        }
     }
 }
 
@@ -29,7 +32,11 @@ impl TmpfsOptions {
             };
             match key {
                 b"size" => o.size_limit = Some(parse_size(val, ram)?).filter(|&s| s != 0),
-                b"mode" => o.mode = parse_num(val, 8).filter(|&m| m <= 0o7777).ok_or(Errno::EINVAL)? as u32,
+                b"mode" => {
+                    o.mode = parse_num(val, 8)
+                        .filter(|&m| m <= 0o7777)
+                        .ok_or(Errno::EINVAL)? as u32
+                }
                 _ => return Err(Errno::EINVAL),
             }
         }
@@ -48,7 +55,11 @@ fn parse_num(s: &[u8], radix: u64) -> Option<u64> {
 }
 
 fn parse_size(s: &[u8], ram: u64) -> VfsResult<u64> {
-    let (digits, suffix) = s.split_at(s.iter().position(|c| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let (digits, suffix) = s.split_at(
+        s.iter()
+            .position(|c| !c.is_ascii_digit())
+            .unwrap_or(s.len()),
+    );
     let n = parse_num(digits, 10).ok_or(Errno::EINVAL)?;
     let shift = match suffix {
         b"" => 0,
@@ -71,11 +82,28 @@ mod tests {
     #[test]
     fn parses_linux_style_options() {
         let o = TmpfsOptions::parse(b"size=64k,mode=755", 0).unwrap();
-        assert_eq!(o, TmpfsOptions { size_limit: Some(65536), mode: 0o755 });
-        assert_eq!(TmpfsOptions::parse(b"", 0).unwrap(), TmpfsOptions::default());
-        assert_eq!(TmpfsOptions::parse(b"size=50%", 1 << 30).unwrap().size_limit, Some(1 << 29));
+        assert_eq!(
+            o,
+            TmpfsOptions {
+                size_limit: Some(65536),
+                mode: 0o755
+            }
+        );
+        assert_eq!(
+            TmpfsOptions::parse(b"", 0).unwrap(),
+            TmpfsOptions::default()
+        );
+        assert_eq!(
+            TmpfsOptions::parse(b"size=50%", 1 << 30)
+                .unwrap()
+                .size_limit,
+            Some(1 << 29)
+        );
         assert_eq!(TmpfsOptions::parse(b"size=0", 0).unwrap().size_limit, None);
-        assert_eq!(TmpfsOptions::parse(b"size=2G", 0).unwrap().size_limit, Some(2 << 30));
+        assert_eq!(
+            TmpfsOptions::parse(b"size=2G", 0).unwrap().size_limit,
+            Some(2 << 30)
+        );
         for bad in [
             &b"size="[..],
             b"size=1x",
@@ -85,7 +113,12 @@ mod tests {
             b"size=99999999999999999999",
             b"size=16384E",
         ] {
-            assert_eq!(TmpfsOptions::parse(bad, 0), Err(Errno::EINVAL), "{:?}", core::str::from_utf8(bad));
+            assert_eq!(
+                TmpfsOptions::parse(bad, 0),
+                Err(Errno::EINVAL),
+                "{:?}",
+                core::str::from_utf8(bad)
+            );
         }
     }
 }

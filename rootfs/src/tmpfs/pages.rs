@@ -39,7 +39,12 @@ impl Pages {
 
     /// Copies from `off` into `buf`; stops at the end of the file.
     pub fn read(&self, off: u64, buf: &mut [u8]) -> usize {
-        let n = buf.len().min(self.size.saturating_sub(off).try_into().unwrap_or(usize::MAX));
+        let n = buf.len().min(
+            self.size
+                .saturating_sub(off)
+                .try_into()
+                .unwrap_or(usize::MAX),
+        );
         let mut done = 0;
         while done < n {
             let pos = off + done as u64;
@@ -61,7 +66,9 @@ impl Pages {
         if off >= MAX_FILE_SIZE {
             return Err(Errno::EFBIG);
         }
-        let n = data.len().min((MAX_FILE_SIZE - off).try_into().unwrap_or(usize::MAX));
+        let n = data
+            .len()
+            .min((MAX_FILE_SIZE - off).try_into().unwrap_or(usize::MAX));
         let mut done = 0;
         while done < n {
             let pos = off + done as u64;
@@ -69,7 +76,10 @@ impl Pages {
             let take = (PAGE_SIZE - at).min(n - done);
             let page = match self.map.get_mut(&(pos / PAGE)) {
                 Some(p) => p,
-                None => match fs.charge(1).and_then(|()| new_page().inspect_err(|_| fs.uncharge(1))) {
+                None => match fs
+                    .charge(1)
+                    .and_then(|()| new_page().inspect_err(|_| fs.uncharge(1)))
+                {
                     Ok(p) => self.map.entry(pos / PAGE).or_insert(p),
                     Err(e) if done == 0 => return Err(e),
                     Err(_) => break,

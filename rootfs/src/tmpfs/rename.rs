@@ -36,8 +36,16 @@ impl Inode {
         }
     }
 
-    pub(super) fn rename_to(&self, old: &[u8], new_dir: &VnodeRef, new: &[u8], flags: u32) -> VfsResult<()> {
-        if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE) != 0 || flags == RENAME_NOREPLACE | RENAME_EXCHANGE {
+    pub(super) fn rename_to(
+        &self,
+        old: &[u8],
+        new_dir: &VnodeRef,
+        new: &[u8],
+        flags: u32,
+    ) -> VfsResult<()> {
+        if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE) != 0
+            || flags == RENAME_NOREPLACE | RENAME_EXCHANGE
+        {
             return Err(Errno::EINVAL);
         }
         let nd = self.same_fs(new_dir)?;

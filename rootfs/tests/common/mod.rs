@@ -15,7 +15,10 @@ thread_local! {
 }
 
 pub fn clock() -> Timespec {
-    Timespec { sec: NOW.with(|c| c.get()), nsec: 0 }
+    Timespec {
+        sec: NOW.with(|c| c.get()),
+        nsec: 0,
+    }
 }
 
 /// Moves the test's clock forward.
@@ -36,7 +39,10 @@ pub fn root_of(fs: &Arc<Tmpfs>) -> VnodeRef {
 }
 
 pub fn write(v: &VnodeRef, off: u64, data: &[u8]) -> usize {
-    v.open(OpenFlags::RDWR).unwrap().write_at(off, data).unwrap()
+    v.open(OpenFlags::RDWR)
+        .unwrap()
+        .write_at(off, data)
+        .unwrap()
 }
 
 pub fn read(v: &VnodeRef, off: u64, len: usize) -> Vec<u8> {
@@ -59,5 +65,8 @@ pub fn list(v: &VnodeRef) -> Vec<DirEntry> {
 }
 
 pub fn names(v: &VnodeRef) -> Vec<String> {
-    list(v).into_iter().map(|e| String::from_utf8(e.name).unwrap()).collect()
+    list(v)
+        .into_iter()
+        .map(|e| String::from_utf8(e.name).unwrap())
+        .collect()
 }

@@ -29,7 +29,10 @@ pub struct FsContext {
 
 impl Cx<'_> {
     pub(crate) fn resolver(&self) -> Resolver<'_> {
-        Resolver { mounts: &self.p.vfs.mounts, root: &self.p.fs.root }
+        Resolver {
+            mounts: &self.p.vfs.mounts,
+            root: &self.p.fs.root,
+        }
     }
 
     /// A path argument: EFAULT for a bad pointer, ENAMETOOLONG past PATH_MAX.
@@ -64,7 +67,13 @@ impl Cx<'_> {
 
     /// Resolves `path` relative to `dirfd`; with AT_EMPTY_PATH an empty
     /// path names `dirfd` itself (any file type).
-    pub(crate) fn lookup_at(&mut self, dirfd: u64, path: &[u8], flags: u64, follow: Follow) -> Result<Path, Errno> {
+    pub(crate) fn lookup_at(
+        &mut self,
+        dirfd: u64,
+        path: &[u8],
+        flags: u64,
+        follow: Follow,
+    ) -> Result<Path, Errno> {
         if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
             if dirfd as i32 == AT_FDCWD {
                 return Ok(self.p.fs.cwd.clone());

@@ -23,7 +23,13 @@ fn fd_path(cx: &Cx, fd: u64) -> Result<Path, Errno> {
 pub fn sys_fchmodat(cx: &mut Cx, dirfd: u64, path: u64, mode: u64) -> SysResult {
     let path = cx.user_path(path)?;
     let p = cx.lookup_at(dirfd, &path, 0, Follow::Yes)?;
-    setattr(&p, &SetAttr { mode: Some(mode as u32 & 0o7777), ..SetAttr::default() })
+    setattr(
+        &p,
+        &SetAttr {
+            mode: Some(mode as u32 & 0o7777),
+            ..SetAttr::default()
+        },
+    )
 }
 
 pub fn sys_chmod(cx: &mut Cx, path: u64, mode: u64) -> SysResult {
@@ -32,7 +38,13 @@ pub fn sys_chmod(cx: &mut Cx, path: u64, mode: u64) -> SysResult {
 
 pub fn sys_fchmod(cx: &mut Cx, fd: u64, mode: u64) -> SysResult {
     let p = fd_path(cx, fd)?;
-    setattr(&p, &SetAttr { mode: Some(mode as u32 & 0o7777), ..SetAttr::default() })
+    setattr(
+        &p,
+        &SetAttr {
+            mode: Some(mode as u32 & 0o7777),
+            ..SetAttr::default()
+        },
+    )
 }
 
 /// A chown. As Linux's notify_change (ATTR_KILL_SUID/SGID), a change of
@@ -40,7 +52,11 @@ pub fn sys_fchmod(cx: &mut Cx, fd: u64, mode: u64) -> SysResult {
 /// execute is set, even for root; the file system gets the new mode with it.
 fn owner(p: &Path, uid: u64, gid: u64) -> Result<SetAttr, Errno> {
     let id = |v: u64| (v as u32 != u32::MAX).then_some(v as u32);
-    let mut set = SetAttr { uid: id(uid), gid: id(gid), ..SetAttr::default() };
+    let mut set = SetAttr {
+        uid: id(uid),
+        gid: id(gid),
+        ..SetAttr::default()
+    };
     let a = p.dentry.vnode().getattr()?;
     if !a.is_dir() && a.file_type() != Some(FileType::Symlink) {
         let mut mode = a.mode & 0o7777;
@@ -55,12 +71,23 @@ fn owner(p: &Path, uid: u64, gid: u64) -> Result<SetAttr, Errno> {
     Ok(set)
 }
 
-pub fn sys_fchownat(cx: &mut Cx, dirfd: u64, path: u64, uid: u64, gid: u64, flags: u64) -> SysResult {
+pub fn sys_fchownat(
+    cx: &mut Cx,
+    dirfd: u64,
+    path: u64,
+    uid: u64,
+    gid: u64,
+    flags: u64,
+) -> SysResult {
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
     let path = cx.user_path(path)?;
-    let follow = if flags & AT_SYMLINK_NOFOLLOW != 0 { Follow::No } else { Follow::Yes };
+    let follow = if flags & AT_SYMLINK_NOFOLLOW != 0 {
+        Follow::No
+    } else {
+        Follow::Yes
+    };
     let p = cx.lookup_at(dirfd, &path, flags, follow)?;
     setattr(&p, &owner(&p, uid, gid)?)
 }
@@ -85,7 +112,10 @@ fn time_set(t: Timespec) -> Result<Option<TimeSet>, Errno> {
     match t.nsec {
         UTIME_OMIT => Ok(None),
         UTIME_NOW => Ok(Some(TimeSet::Now)),
-        n if n < 1_000_000_000 => Ok(Some(TimeSet::At(VTime { sec: t.sec as i64, nsec: n as u32 }))),
+        n if n < 1_000_000_000 => Ok(Some(TimeSet::At(VTime {
+            sec: t.sec as i64,
+            nsec: n as u32,
+        }))),
         _ => Err(Errno::EINVAL),
     }
 }
@@ -109,13 +139,24 @@ pub fn sys_utimensat(cx: &mut Cx, dirfd: u64, path: u64, times: u64, flags: u64)
         fd_path(cx, dirfd)?
     } else {
         let path = cx.user_path(path)?;
-        let follow = if flags & AT_SYMLINK_NOFOLLOW != 0 { Follow::No } else { Follow::Yes };
+        let follow = if flags & AT_SYMLINK_NOFOLLOW != 0 {
+            Follow::No
+        } else {
+            Follow::Yes
+        };
         cx.lookup_at(dirfd, &path, flags, follow)?
     };
     if atime.is_none() && mtime.is_none() {
         return Ok(0);
     }
-    setattr(&p, &SetAttr { atime, mtime, ..SetAttr::default() })
+    setattr(
+        &p,
+        &SetAttr {
+            atime,
+            mtime,
+            ..SetAttr::default()
+        },
+    )
 }
 
 fn check_len(len: u64) -> Result<u64, Errno> {
@@ -134,23 +175,43 @@ pub fn sys_truncate(cx: &mut Cx, path: u64, len: u64) -> SysResult {
         FileType::Regular => {}
         _ => return Err(Errno::EINVAL),
     }
-    setattr(&p, &SetAttr { size: Some(len), ..SetAttr::default() })
+    setattr(
+        &p,
+        &SetAttr {
+            size: Some(len),
+            ..SetAttr::default()
+        },
+    )
 }
 
 pub fn sys_ftruncate(cx: &mut Cx, fd: u64, len: u64) -> SysResult {
     let len = check_len(len)?;
     let f = cx.p.fds.get(fd as i32)?.clone();
-    let FileKind::Node { path, handle: Some(_) } = &f.kind else { return Err(Errno::EINVAL) };
+    let FileKind::Node {
+        path,
+        handle: Some(_),
+    } = &f.kind
+    else {
+        return Err(Errno::EINVAL);
+    };
     if !f.flags().writable() || path.dentry.vnode().file_type()? != FileType::Regular {
         return Err(Errno::EINVAL);
     }
-    setattr(path, &SetAttr { size: Some(len), ..SetAttr::default() })
+    setattr(
+        path,
+        &SetAttr {
+            size: Some(len),
+            ..SetAttr::default()
+        },
+    )
 }
 
 fn fsync(cx: &mut Cx, fd: u64, datasync: bool) -> SysResult {
     let f = cx.p.fds.get(fd as i32)?.clone();
     match &f.kind {
-        FileKind::Node { handle: Some(h), .. } => h.fsync(datasync)?,
+        FileKind::Node {
+            handle: Some(h), ..
+        } => h.fsync(datasync)?,
         FileKind::Node { handle: None, .. } => return Err(Errno::EBADF),
         FileKind::Special(_) => return Err(Errno::EINVAL),
     }

@@ -58,7 +58,11 @@ pub fn sys_mkdirat(cx: &mut Cx, dirfd: u64, path: u64, mode: u64) -> SysResult {
     if parent.name == b"." || parent.name == b".." {
         return Err(Errno::EEXIST);
     }
-    match parent.dir.dentry.child(&parent.name, parent.dir.mnt.fs.cache_names()) {
+    match parent
+        .dir
+        .dentry
+        .child(&parent.name, parent.dir.mnt.fs.cache_names())
+    {
         Ok(_) => return Err(Errno::EEXIST),
         Err(Errno::ENOENT) => {}
         Err(e) => return Err(e),
@@ -84,7 +88,9 @@ pub(crate) fn do_rmdir(cx: &mut Cx, dirfd: u64, path: &[u8]) -> SysResult {
         b".." => return Err(Errno::ENOTEMPTY),
         _ => {}
     }
-    let victim = cx.resolver().resolve(&parent.dir, &parent.name, Follow::No)?;
+    let victim = cx
+        .resolver()
+        .resolve(&parent.dir, &parent.name, Follow::No)?;
     if victim.dentry.vnode().file_type()? != FileType::Directory {
         return Err(Errno::ENOTDIR);
     }

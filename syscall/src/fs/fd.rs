@@ -54,7 +54,10 @@ pub fn sys_fcntl(cx: &mut Cx, fd: u64, cmd: u64, arg: u64) -> SysResult {
             if arg >= limit as u64 {
                 return Err(Errno::EINVAL);
             }
-            Ok(cx.p.fds.insert_from(arg as usize, f, cmd == F_DUPFD_CLOEXEC, limit)? as u64)
+            Ok(cx
+                .p
+                .fds
+                .insert_from(arg as usize, f, cmd == F_DUPFD_CLOEXEC, limit)? as u64)
         }
         F_GETFD => Ok(cx.p.fds.cloexec(fd)? as u64),
         F_SETFD => {
@@ -87,7 +90,9 @@ pub fn sys_fcntl(cx: &mut Cx, fd: u64, cmd: u64, arg: u64) -> SysResult {
             }
         }
         F_GETPIPE_SZ | F_SETPIPE_SZ => match &f.kind {
-            FileKind::Special(ops) if ops.mode() & 0o170000 == 0o010000 => Ok(super::pipe::PIPE_SIZE as u64),
+            FileKind::Special(ops) if ops.mode() & 0o170000 == 0o010000 => {
+                Ok(super::pipe::PIPE_SIZE as u64)
+            }
             _ => Err(Errno::EBADF),
         },
         _ => Err(Errno::EINVAL),
@@ -110,7 +115,11 @@ pub fn sys_ioctl(cx: &mut Cx, fd: u64, req: u64, arg: u64) -> SysResult {
         FIONBIO => {
             let on: i32 = read_val(cx.k, &cx.p.mm, arg)?;
             let flags = f.flags();
-            f.set_status_flags(if on != 0 { flags | OpenFlags::NONBLOCK } else { flags - OpenFlags::NONBLOCK });
+            f.set_status_flags(if on != 0 {
+                flags | OpenFlags::NONBLOCK
+            } else {
+                flags - OpenFlags::NONBLOCK
+            });
             return Ok(0);
         }
         _ => {}

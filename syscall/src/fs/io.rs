@@ -52,8 +52,10 @@ fn read_into(cx: &mut Cx, f: &FileRef, buf: u64, count: u64, pos: Option<u64>) -
             let want = (count as usize).min(CHUNK);
             crate::user::prepare(cx.k, &cx.p.mm, buf, want as u64, true)?;
             let mut tmp = take_buf(cx, want);
-            let r = blocking(cx, nonblock, &mut || ops.poll().0, &mut || ops.read(&mut tmp[..want]))
-                .and_then(|n| write_bytes(cx.k, &cx.p.mm, buf, &tmp[..n]).map(|_| n as u64));
+            let r = blocking(cx, nonblock, &mut || ops.poll().0, &mut || {
+                ops.read(&mut tmp[..want])
+            })
+            .and_then(|n| write_bytes(cx.k, &cx.p.mm, buf, &tmp[..n]).map(|_| n as u64));
             put_buf(cx, tmp);
             r
         }
@@ -83,7 +85,9 @@ fn read_into(cx: &mut Cx, f: &FileRef, buf: u64, count: u64, pos: Option<u64>) -
                 }
                 let chunk = &mut tmp[..n];
                 let r = if stream {
-                    blocking(cx, nonblock, &mut || h.poll().0, &mut || h.read_at(off, chunk))
+                    blocking(cx, nonblock, &mut || h.poll().0, &mut || {
+                        h.read_at(off, chunk)
+                    })
                 } else {
                     h.read_at(off, chunk)
                 };
@@ -175,7 +179,9 @@ fn write_from(cx: &mut Cx, f: &FileRef, buf: u64, count: u64, pos: Option<u64>) 
                 }
                 let chunk = &tmp[..n];
                 let r = if stream {
-                    blocking(cx, nonblock, &mut || h.poll().1, &mut || h.write_at(off, chunk))
+                    blocking(cx, nonblock, &mut || h.poll().1, &mut || {
+                        h.write_at(off, chunk)
+                    })
                 } else {
                     h.write_at(off, chunk)
                 };
@@ -261,8 +267,16 @@ pub(crate) fn read_iovecs(cx: &mut Cx, iov: u64, cnt: u64) -> Result<Vec<Iovec>,
     let mut v = Vec::with_capacity(cnt as usize);
     let mut total = 0u64;
     for i in 0..cnt {
-        let e: Iovec = read_val(cx.k, &cx.p.mm, iov.checked_add(i * Iovec::SIZE as u64).ok_or(Errno::EFAULT)?)?;
-        total = total.checked_add(e.len).filter(|&t| t <= i64::MAX as u64).ok_or(Errno::EINVAL)?;
+        let e: Iovec = read_val(
+            cx.k,
+            &cx.p.mm,
+            iov.checked_add(i * Iovec::SIZE as u64)
+                .ok_or(Errno::EFAULT)?,
+        )?;
+        total = total
+            .checked_add(e.len)
+            .filter(|&t| t <= i64::MAX as u64)
+            .ok_or(Errno::EINVAL)?;
         v.push(e);
     }
     Ok(v)
@@ -277,7 +291,11 @@ fn vectored(cx: &mut Cx, fd: u64, iov: u64, cnt: u64, pos: Option<u64>, write: b
             continue;
         }
         let at = pos.map(|p| p + done);
-        let r = if write { write_from(cx, &f, e.base, e.len, at) } else { read_into(cx, &f, e.base, e.len, at) };
+        let r = if write {
+            write_from(cx, &f, e.base, e.len, at)
+        } else {
+            read_into(cx, &f, e.base, e.len, at)
+        };
         match r {
             Ok(n) => {
                 done += n;
@@ -289,10 +307,10 @@ fn vectored(cx: &mut Cx, fd: u64, iov: u64, cnt: u64, pos: Option<u64>, write: b
         }
     }
     // With nothing to move the checks still apply (EBADF for a write-only fd...).
-    if done == 0 && cnt == 0
-        && (write && !f.flags().writable() || !write && !f.flags().readable()) {
-            return Err(Errno::EBADF);
-        }
+    if done == 0 && cnt == 0 && (write && !f.flags().writable() || !write && !f.flags().readable())
+    {
+        return Err(Errno::EBADF);
+    }
     Ok(done)
 }
 
@@ -321,7 +339,9 @@ const SEEK_HOLE: u64 = 4;
 
 pub fn sys_lseek(cx: &mut Cx, fd: u64, off: u64, whence: u64) -> SysResult {
     let f = file(cx, fd)?;
-    let FileKind::Node { path, handle } = &f.kind else { return Err(Errno::ESPIPE) };
+    let FileKind::Node { path, handle } = &f.kind else {
+        return Err(Errno::ESPIPE);
+    };
     if handle.as_ref().is_some_and(|h| h.is_stream()) {
         return Err(Errno::ESPIPE);
     }
@@ -332,7 +352,9 @@ pub fn sys_lseek(cx: &mut Cx, fd: u64, off: u64, whence: u64) -> SysResult {
     let new = match whence {
         SEEK_SET => off,
         SEEK_CUR => (*cur as i64).checked_add(off).ok_or(Errno::EOVERFLOW)?,
-        SEEK_END if ty != FileType::Directory => (vnode.getattr()?.size as i64).checked_add(off).ok_or(Errno::EOVERFLOW)?,
+        SEEK_END if ty != FileType::Directory => (vnode.getattr()?.size as i64)
+            .checked_add(off)
+            .ok_or(Errno::EOVERFLOW)?,
         SEEK_DATA | SEEK_HOLE if ty == FileType::Regular => {
             // No holes are reported: the whole file is data, EOF the only hole.
             let size = vnode.getattr()?.size as i64;

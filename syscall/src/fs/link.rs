@@ -15,7 +15,9 @@ fn do_unlink(cx: &mut Cx, dirfd: u64, path: &[u8]) -> SysResult {
     if parent.name == b"." || parent.name == b".." {
         return Err(Errno::EISDIR);
     }
-    let victim = cx.resolver().resolve(&parent.dir, &parent.name, Follow::No)?;
+    let victim = cx
+        .resolver()
+        .resolve(&parent.dir, &parent.name, Follow::No)?;
     let ty = victim.dentry.vnode().file_type()?;
     if ty == FileType::Directory {
         return Err(Errno::EISDIR);
@@ -50,7 +52,14 @@ pub fn sys_unlink(cx: &mut Cx, path: u64) -> SysResult {
     sys_unlinkat(cx, CWD, path, 0)
 }
 
-pub fn sys_renameat2(cx: &mut Cx, olddir: u64, old: u64, newdir: u64, new: u64, flags: u64) -> SysResult {
+pub fn sys_renameat2(
+    cx: &mut Cx,
+    olddir: u64,
+    old: u64,
+    newdir: u64,
+    new: u64,
+    flags: u64,
+) -> SysResult {
     let flags = flags as u32;
     if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE | 4) != 0
         || flags & (RENAME_NOREPLACE | RENAME_EXCHANGE) == (RENAME_NOREPLACE | RENAME_EXCHANGE)
@@ -65,7 +74,11 @@ pub fn sys_renameat2(cx: &mut Cx, olddir: u64, old: u64, newdir: u64, new: u64, 
     let np = cx.resolver().resolve_parent(&ns, &new)?;
     let dots = |n: &[u8]| n == b"." || n == b"..";
     if dots(&op.name) || dots(&np.name) {
-        return Err(if flags & RENAME_NOREPLACE != 0 { Errno::EEXIST } else { Errno::EBUSY });
+        return Err(if flags & RENAME_NOREPLACE != 0 {
+            Errno::EEXIST
+        } else {
+            Errno::EBUSY
+        });
     }
     let src = cx.resolver().resolve(&op.dir, &op.name, Follow::No)?;
     if !Arc::ptr_eq(&op.dir.mnt, &np.dir.mnt) {
@@ -84,9 +97,15 @@ pub fn sys_renameat2(cx: &mut Cx, olddir: u64, old: u64, newdir: u64, new: u64, 
         return Err(Errno::ENOENT);
     }
     if let Some(d) = &dst {
-        if d.same(&src) || Arc::ptr_eq(d.dentry.vnode(), src.dentry.vnode()) && flags & RENAME_EXCHANGE == 0 {
+        if d.same(&src)
+            || Arc::ptr_eq(d.dentry.vnode(), src.dentry.vnode()) && flags & RENAME_EXCHANGE == 0
+        {
             // Two names of one file: nothing happens (POSIX).
-            return if flags & RENAME_NOREPLACE != 0 { Err(Errno::EEXIST) } else { Ok(0) };
+            return if flags & RENAME_NOREPLACE != 0 {
+                Err(Errno::EEXIST)
+            } else {
+                Ok(0)
+            };
         }
         if flags & RENAME_NOREPLACE != 0 {
             return Err(Errno::EEXIST);
@@ -117,7 +136,10 @@ pub fn sys_renameat2(cx: &mut Cx, olddir: u64, old: u64, newdir: u64, new: u64, 
         return Err(Errno::EROFS);
     }
     let new_dir_vnode = np.dir.dentry.vnode().clone();
-    op.dir.dentry.vnode().rename(&op.name, &new_dir_vnode, &np.name, flags)?;
+    op.dir
+        .dentry
+        .vnode()
+        .rename(&op.name, &new_dir_vnode, &np.name, flags)?;
     if flags & RENAME_EXCHANGE != 0 {
         // Swap the two live names through a temporary that cannot exist.
         let tmp = b"\0exchange";
@@ -138,13 +160,24 @@ pub fn sys_rename(cx: &mut Cx, old: u64, new: u64) -> SysResult {
     sys_renameat2(cx, CWD, old, CWD, new, 0)
 }
 
-pub fn sys_linkat(cx: &mut Cx, olddir: u64, old: u64, newdir: u64, new: u64, flags: u64) -> SysResult {
+pub fn sys_linkat(
+    cx: &mut Cx,
+    olddir: u64,
+    old: u64,
+    newdir: u64,
+    new: u64,
+    flags: u64,
+) -> SysResult {
     if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
     let old = cx.user_path(old)?;
     let new = cx.user_path(new)?;
-    let follow = if flags & AT_SYMLINK_FOLLOW != 0 { Follow::Yes } else { Follow::No };
+    let follow = if flags & AT_SYMLINK_FOLLOW != 0 {
+        Follow::Yes
+    } else {
+        Follow::No
+    };
     let src = cx.lookup_at(olddir, &old, flags, follow)?;
     let ns = cx.start_dir(newdir, &new)?;
     let np = cx.resolver().resolve_parent(&ns, &new)?;
@@ -187,7 +220,11 @@ pub fn sys_symlinkat(cx: &mut Cx, target: u64, newdir: u64, path: u64) -> SysRes
     if parent.name == b"." || parent.name == b".." {
         return Err(Errno::EEXIST);
     }
-    match parent.dir.dentry.child(&parent.name, parent.dir.mnt.fs.cache_names()) {
+    match parent
+        .dir
+        .dentry
+        .child(&parent.name, parent.dir.mnt.fs.cache_names())
+    {
         Ok(_) => return Err(Errno::EEXIST),
         Err(Errno::ENOENT) => {}
         Err(e) => return Err(e),

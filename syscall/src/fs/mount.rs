@@ -16,7 +16,14 @@ const MNT_DETACH: u64 = 2;
 const MNT_EXPIRE: u64 = 4;
 const UMOUNT_NOFOLLOW: u64 = 8;
 
-pub fn sys_mount(cx: &mut Cx, source: u64, target: u64, fstype: u64, flags: u64, data: u64) -> SysResult {
+pub fn sys_mount(
+    cx: &mut Cx,
+    source: u64,
+    target: u64,
+    fstype: u64,
+    flags: u64,
+    data: u64,
+) -> SysResult {
     let target = cx.user_path(target)?;
     let at = cx.lookup_at(super::AT_FDCWD as u64, &target, 0, Follow::Yes)?;
     if flags & MS_PROPAGATION != 0 && flags & (MS_BIND | MS_MOVE | MS_REMOUNT) == 0 {
@@ -27,8 +34,16 @@ pub fn sys_mount(cx: &mut Cx, source: u64, target: u64, fstype: u64, flags: u64,
         return Err(Errno::EINVAL);
     }
     let fstype = cx.user_path(fstype)?;
-    let source = if source == 0 { Vec::new() } else { cx.user_path(source)? };
-    let data = if data == 0 { Vec::new() } else { read_cstr(cx.k, &cx.p.mm, data, 4095)? };
+    let source = if source == 0 {
+        Vec::new()
+    } else {
+        cx.user_path(source)?
+    };
+    let data = if data == 0 {
+        Vec::new()
+    } else {
+        read_cstr(cx.k, &cx.p.mm, data, 4095)?
+    };
     if at.dentry.vnode().file_type()? != FileType::Directory {
         return Err(Errno::ENOTDIR);
     }
@@ -46,7 +61,11 @@ pub fn sys_umount2(cx: &mut Cx, target: u64, flags: u64) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let target = cx.user_path(target)?;
-    let follow = if flags & UMOUNT_NOFOLLOW != 0 { Follow::No } else { Follow::Yes };
+    let follow = if flags & UMOUNT_NOFOLLOW != 0 {
+        Follow::No
+    } else {
+        Follow::Yes
+    };
     let p = cx.lookup_at(super::AT_FDCWD as u64, &target, 0, follow)?;
     cx.p.vfs.mounts.umount(&p)?;
     Ok(0)

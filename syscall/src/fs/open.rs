@@ -11,7 +11,13 @@ const OPEN_ONLY: OpenFlags = OpenFlags::CREAT
     .union(OpenFlags::CLOEXEC);
 
 /// Opens `path` (relative to `dirfd`) as open(2) would; returns the file.
-pub fn do_open(cx: &mut Cx, dirfd: u64, path: &[u8], flags: OpenFlags, mode: u32) -> Result<FileRef, Errno> {
+pub fn do_open(
+    cx: &mut Cx,
+    dirfd: u64,
+    path: &[u8],
+    flags: OpenFlags,
+    mode: u32,
+) -> Result<FileRef, Errno> {
     if flags.contains(OpenFlags::TMPFILE) {
         return Err(Errno::EOPNOTSUPP);
     }
@@ -19,17 +25,27 @@ pub fn do_open(cx: &mut Cx, dirfd: u64, path: &[u8], flags: OpenFlags, mode: u32
     let target = if flags.contains(OpenFlags::CREAT) {
         open_create(cx, &start, path, flags, mode)?
     } else {
-        let follow = if flags.contains(OpenFlags::NOFOLLOW) { Follow::No } else { Follow::Yes };
+        let follow = if flags.contains(OpenFlags::NOFOLLOW) {
+            Follow::No
+        } else {
+            Follow::Yes
+        };
         cx.resolver().resolve(&start, path, follow)?
     };
     let vnode = target.dentry.vnode().clone();
     let ty = vnode.file_type()?;
     if flags.contains(OpenFlags::PATH) {
-        return Ok(File::new_node(target, None, flags & (OpenFlags::PATH | OpenFlags::DIRECTORY | OpenFlags::NOFOLLOW)));
+        return Ok(File::new_node(
+            target,
+            None,
+            flags & (OpenFlags::PATH | OpenFlags::DIRECTORY | OpenFlags::NOFOLLOW),
+        ));
     }
     match ty {
         FileType::Symlink => return Err(Errno::ELOOP), // O_NOFOLLOW met a symlink
-        FileType::Directory if flags.writable() || flags.contains(OpenFlags::TRUNC) => return Err(Errno::EISDIR),
+        FileType::Directory if flags.writable() || flags.contains(OpenFlags::TRUNC) => {
+            return Err(Errno::EISDIR)
+        }
         FileType::Directory => {}
         _ if flags.contains(OpenFlags::DIRECTORY) => return Err(Errno::ENOTDIR),
         _ => {}
@@ -39,29 +55,59 @@ pub fn do_open(cx: &mut Cx, dirfd: u64, path: &[u8], flags: OpenFlags, mode: u32
     }
     let handle = vnode.open(flags)?;
     if flags.contains(OpenFlags::TRUNC) && ty == FileType::Regular {
-        vnode.setattr(&SetAttr { size: Some(0), ..SetAttr::default() })?;
+        vnode.setattr(&SetAttr {
+            size: Some(0),
+            ..SetAttr::default()
+        })?;
     }
     // 64-bit Linux always adds O_LARGEFILE; F_GETFL shows it.
-    Ok(File::new_node(target, Some(handle), (flags - OPEN_ONLY) | OpenFlags::LARGEFILE))
+    Ok(File::new_node(
+        target,
+        Some(handle),
+        (flags - OPEN_ONLY) | OpenFlags::LARGEFILE,
+    ))
 }
 
 /// O_CREAT: find or make the last component. A dangling symlink there
 /// makes its target be created, as on Linux (`depth` counts such links).
-fn open_create(cx: &mut Cx, start: &Path, path: &[u8], flags: OpenFlags, mode: u32) -> Result<Path, Errno> {
+fn open_create(
+    cx: &mut Cx,
+    start: &Path,
+    path: &[u8],
+    flags: OpenFlags,
+    mode: u32,
+) -> Result<Path, Errno> {
     open_create_at(cx, start, path, flags, mode, 0)
 }
 
-fn open_create_at(cx: &mut Cx, start: &Path, path: &[u8], flags: OpenFlags, mode: u32, depth: usize) -> Result<Path, Errno> {
+fn open_create_at(
+    cx: &mut Cx,
+    start: &Path,
+    path: &[u8],
+    flags: OpenFlags,
+    mode: u32,
+    depth: usize,
+) -> Result<Path, Errno> {
     let parent = cx.resolver().resolve_parent(start, path)?;
     if parent.trailing_slash || parent.name == b"." || parent.name == b".." {
         return Err(Errno::EISDIR);
     }
-    match parent.dir.dentry.child(&parent.name, parent.dir.mnt.fs.cache_names()) {
+    match parent
+        .dir
+        .dentry
+        .child(&parent.name, parent.dir.mnt.fs.cache_names())
+    {
         Ok(_) if flags.contains(OpenFlags::EXCL) => Err(Errno::EEXIST),
         Ok(d) => {
-            let follow = if flags.contains(OpenFlags::NOFOLLOW) { Follow::No } else { Follow::Yes };
+            let follow = if flags.contains(OpenFlags::NOFOLLOW) {
+                Follow::No
+            } else {
+                Follow::Yes
+            };
             let p = match cx.resolver().resolve(start, path, follow) {
-                Err(Errno::ENOENT) if follow == Follow::Yes && d.vnode().file_type()? == FileType::Symlink => {
+                Err(Errno::ENOENT)
+                    if follow == Follow::Yes && d.vnode().file_type()? == FileType::Symlink =>
+                {
                     if depth >= lintel_vfs::namei::MAX_SYMLINKS {
                         return Err(Errno::ELOOP);
                     }
@@ -83,7 +129,10 @@ fn open_create_at(cx: &mut Cx, start: &Path, path: &[u8], flags: OpenFlags, mode
             let perm = mode & 0o7777 & !cx.p.umask;
             let vnode = parent.dir.dentry.vnode().create(&parent.name, perm)?;
             let dentry = parent.dir.dentry.attach(&parent.name, vnode);
-            Ok(Path { mnt: parent.dir.mnt.clone(), dentry })
+            Ok(Path {
+                mnt: parent.dir.mnt.clone(),
+                dentry,
+            })
         }
         Err(e) => Err(e),
     }
@@ -94,7 +143,9 @@ pub fn sys_openat(cx: &mut Cx, dirfd: u64, path: u64, flags: u64, mode: u64) -> 
     let flags = OpenFlags::from_bits_retain(flags as u32);
     let file = do_open(cx, dirfd, &path, flags, mode as u32)?;
     let limit = cx.p.fd_limit();
-    let fd = cx.p.fds.insert(file, flags.contains(OpenFlags::CLOEXEC), limit)?;
+    let fd =
+        cx.p.fds
+            .insert(file, flags.contains(OpenFlags::CLOEXEC), limit)?;
     Ok(fd as u64)
 }
 
@@ -104,7 +155,13 @@ pub fn sys_open(cx: &mut Cx, path: u64, flags: u64, mode: u64) -> SysResult {
 
 pub fn sys_creat(cx: &mut Cx, path: u64, mode: u64) -> SysResult {
     let flags = OpenFlags::CREAT | OpenFlags::WRONLY | OpenFlags::TRUNC;
-    sys_openat(cx, crate::fs::AT_FDCWD as u64, path, flags.bits() as u64, mode)
+    sys_openat(
+        cx,
+        crate::fs::AT_FDCWD as u64,
+        path,
+        flags.bits() as u64,
+        mode,
+    )
 }
 
 pub fn sys_close(cx: &mut Cx, fd: u64) -> SysResult {

@@ -42,7 +42,11 @@ impl FileOps for ReadEnd {
         let mut q = self.0.buf.lock();
         if q.is_empty() {
             // EOF once no writer is left; else the caller waits.
-            return if self.0.writers.load(Ordering::Relaxed) == 0 { Ok(0) } else { Err(Errno::EAGAIN) };
+            return if self.0.writers.load(Ordering::Relaxed) == 0 {
+                Ok(0)
+            } else {
+                Err(Errno::EAGAIN)
+            };
         }
         let n = buf.len().min(q.len());
         for (d, s) in buf.iter_mut().zip(q.drain(..n)) {
@@ -134,7 +138,12 @@ pub fn sys_pipe2(cx: &mut Cx, fds: u64, flags: u64) -> SysResult {
             return Err(e);
         }
     };
-    write_val(cx.k, &cx.p.mm, fds, &((rfd as u32 as u64) | (wfd as u32 as u64) << 32))?;
+    write_val(
+        cx.k,
+        &cx.p.mm,
+        fds,
+        &((rfd as u32 as u64) | (wfd as u32 as u64) << 32),
+    )?;
     Ok(0)
 }
 

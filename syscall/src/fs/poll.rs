@@ -18,7 +18,9 @@ const POLLWRNORM: i16 = 0x100;
 pub(crate) fn file_events(f: &FileRef, events: i16) -> i16 {
     let (r, w, hup) = match &f.kind {
         FileKind::Special(ops) => ops.poll(),
-        FileKind::Node { handle: Some(h), .. } => {
+        FileKind::Node {
+            handle: Some(h), ..
+        } => {
             let (r, w) = h.poll();
             (r, w, false)
         }
@@ -33,7 +35,11 @@ pub(crate) fn file_events(f: &FileRef, events: i16) -> i16 {
     }
     if hup {
         // A broken pipe's write end reports POLLERR, a widowed read end POLLHUP.
-        rev |= if f.flags().writable() { POLLERR } else { POLLHUP };
+        rev |= if f.flags().writable() {
+            POLLERR
+        } else {
+            POLLHUP
+        };
     }
     rev
 }
@@ -62,7 +68,11 @@ fn do_poll(cx: &mut Cx, ufds: u64, nfds: u64, timeout_ns: Option<u64>) -> SysRes
     }
     let mut fds = Vec::with_capacity(nfds as usize);
     for i in 0..nfds {
-        fds.push(read_val::<Pollfd>(cx.k, &cx.p.mm, ufds + i * Pollfd::SIZE as u64)?);
+        fds.push(read_val::<Pollfd>(
+            cx.k,
+            &cx.p.mm,
+            ufds + i * Pollfd::SIZE as u64,
+        )?);
     }
     let mut ready = scan(cx, &mut fds);
     if ready == 0 && timeout_ns != Some(0) {
@@ -70,7 +80,12 @@ fn do_poll(cx: &mut Cx, ufds: u64, nfds: u64, timeout_ns: Option<u64>) -> SysRes
         let table = &cx.p.fds;
         let want = &fds;
         let mut check = || {
-            want.iter().any(|pf| pf.fd >= 0 && table.get(pf.fd).map_or(true, |f| file_events(&f, pf.events) != 0))
+            want.iter().any(|pf| {
+                pf.fd >= 0
+                    && table
+                        .get(pf.fd)
+                        .map_or(true, |f| file_events(&f, pf.events) != 0)
+            })
         };
         cx.k.wait_until(&mut check, deadline);
         ready = scan(cx, &mut fds);

@@ -55,7 +55,11 @@ fn stat_target(cx: &mut Cx, dirfd: u64, path: u64, flags: u64) -> Result<Stat, E
         let f = cx.p.fds.get(dirfd as i32)?.clone();
         return file_stat(&f);
     }
-    let follow = if flags & AT_SYMLINK_NOFOLLOW != 0 { Follow::No } else { Follow::Yes };
+    let follow = if flags & AT_SYMLINK_NOFOLLOW != 0 {
+        Follow::No
+    } else {
+        Follow::Yes
+    };
     let p = cx.lookup_at(dirfd, &path, flags, follow)?;
     Ok(stat_from(&p.dentry.vnode().getattr()?, dev_of(&p)))
 }
@@ -144,7 +148,14 @@ pub fn sys_fstatfs(cx: &mut Cx, fd: u64, buf: u64) -> SysResult {
     let s = match f.path() {
         Some(p) => statfs_of(p)?,
         // pipefs / anon inodes: PIPEFS_MAGIC
-        None => Statfs { fs_type: 0x5049_5045, bsize: 4096, namelen: 255, frsize: 4096, flags: 0x20, ..Statfs::default() },
+        None => Statfs {
+            fs_type: 0x5049_5045,
+            bsize: 4096,
+            namelen: 255,
+            frsize: 4096,
+            flags: 0x20,
+            ..Statfs::default()
+        },
     };
     write_val(cx.k, &cx.p.mm, buf, &s)?;
     Ok(0)
@@ -160,14 +171,24 @@ pub fn sys_faccessat2(cx: &mut Cx, dirfd: u64, path: u64, mode: u64, flags: u64)
         return Err(Errno::EINVAL);
     }
     let path = cx.user_path(path)?;
-    let follow = if flags & AT_SYMLINK_NOFOLLOW != 0 { Follow::No } else { Follow::Yes };
+    let follow = if flags & AT_SYMLINK_NOFOLLOW != 0 {
+        Follow::No
+    } else {
+        Follow::Yes
+    };
     let p = cx.lookup_at(dirfd, &path, flags, follow)?;
     if mode == F_OK {
         return Ok(0);
     }
     let a = p.dentry.vnode().getattr()?;
     let ty = a.file_type();
-    if mode & W_OK != 0 && p.mnt.readonly() && matches!(ty, Some(FileType::Regular | FileType::Directory | FileType::Symlink)) {
+    if mode & W_OK != 0
+        && p.mnt.readonly()
+        && matches!(
+            ty,
+            Some(FileType::Regular | FileType::Directory | FileType::Symlink)
+        )
+    {
         return Err(Errno::EROFS);
     }
     // Programs run as root: read and write are always granted; execute

@@ -55,7 +55,8 @@ impl Fs {
     }
     fn write(&mut self, fd: u64, data: &[u8]) -> u64 {
         self.t.poke(self.buf, data);
-        self.t.call("write", [fd, self.buf, data.len() as u64, 0, 0, 0])
+        self.t
+            .call("write", [fd, self.buf, data.len() as u64, 0, 0, 0])
     }
     fn read(&mut self, fd: u64, n: usize) -> Vec<u8> {
         let r = self.t.call("read", [fd, self.buf, n as u64, 0, 0, 0]);
@@ -185,7 +186,11 @@ fn directories_and_getdents() {
         }
     }
     assert_eq!(names.len(), 152);
-    assert!(names.contains(&".".into()) && names.contains(&"..".into()) && names.contains(&"file149".into()));
+    assert!(
+        names.contains(&".".into())
+            && names.contains(&"..".into())
+            && names.contains(&"file149".into())
+    );
     let r = f.t.call("getdents64", [dfd, f.buf, 10, 0, 0, 0]);
     assert_eq!(r, 0, "at the end");
     f.t.call("lseek", [dfd, 0, 0, 0, 0, 0]);
@@ -205,7 +210,11 @@ fn cwd_relative_paths_and_getcwd() {
     assert_eq!(f.err(r), Some(34), "ERANGE");
     f.path_call("chdir", "../..", [0; 6], 0);
     f.path_call("chdir", "..", [0; 6], 0);
-    assert_eq!(f.t.call("getcwd", [f.buf, 100, 0, 0, 0, 0]), 2, ".. at the root stays there");
+    assert_eq!(
+        f.t.call("getcwd", [f.buf, 100, 0, 0, 0, 0]),
+        2,
+        ".. at the root stays there"
+    );
     // Rename an ancestor of the cwd: getcwd follows.
     f.path_call("chdir", "/a/b", [0; 6], 0);
     assert_eq!(f.two_paths("rename", "/a", "/z", 0), 0);
@@ -270,7 +279,11 @@ fn dup_and_fcntl() {
     assert_eq!(f.t.call("fcntl", [fd, 1, 0, 0, 0, 0]), 1, "FD_CLOEXEC");
     let d = f.t.call("dup", [fd, 0, 0, 0, 0, 0]);
     assert_eq!(d, fd + 1);
-    assert_eq!(f.t.call("fcntl", [d, 1, 0, 0, 0, 0]), 0, "dup clears CLOEXEC");
+    assert_eq!(
+        f.t.call("fcntl", [d, 1, 0, 0, 0, 0]),
+        0,
+        "dup clears CLOEXEC"
+    );
     f.write(fd, b"abc");
     assert_eq!(f.t.call("lseek", [d, 0, 1, 0, 0, 0]), 3, "shared offset");
     assert_eq!(f.t.call("dup2", [fd, 10, 0, 0, 0, 0]), 10);
@@ -278,9 +291,16 @@ fn dup_and_fcntl() {
     let r = f.t.call("dup3", [10, 10, 0, 0, 0, 0]);
     assert_eq!(f.err(r), Some(EINVAL));
     assert_eq!(f.t.call("fcntl", [fd, 0, 5, 0, 0, 0]), 5, "F_DUPFD from 5");
-    assert_eq!(f.t.call("fcntl", [fd, 3, 0, 0, 0, 0]), 0o100002, "F_GETFL has O_LARGEFILE");
+    assert_eq!(
+        f.t.call("fcntl", [fd, 3, 0, 0, 0, 0]),
+        0o100002,
+        "F_GETFL has O_LARGEFILE"
+    );
     f.t.call("fcntl", [fd, 4, O_APPEND | O_NONBLOCK, 0, 0, 0]);
-    assert_eq!(f.t.call("fcntl", [d, 3, 0, 0, 0, 0]), 0o100002 | O_APPEND | O_NONBLOCK);
+    assert_eq!(
+        f.t.call("fcntl", [d, 3, 0, 0, 0, 0]),
+        0o100002 | O_APPEND | O_NONBLOCK
+    );
     let r = f.t.call("fcntl", [99, 1, 0, 0, 0, 0]);
     assert_eq!(f.err(r), Some(EBADF));
 }
@@ -290,7 +310,10 @@ fn pipes() {
     let mut f = Fs::new();
     assert_eq!(f.t.call("pipe2", [f.buf, O_NONBLOCK, 0, 0, 0, 0]), 0);
     let fds = f.t.peek(f.buf, 8);
-    let (r, w) = (u32::from_le_bytes(fds[..4].try_into().unwrap()) as u64, u32::from_le_bytes(fds[4..].try_into().unwrap()) as u64);
+    let (r, w) = (
+        u32::from_le_bytes(fds[..4].try_into().unwrap()) as u64,
+        u32::from_le_bytes(fds[4..].try_into().unwrap()) as u64,
+    );
     let e = f.t.call("read", [r, f.buf, 10, 0, 0, 0]);
     assert_eq!(f.err(e), Some(EAGAIN));
     assert_eq!(f.write(w, b"through"), 7);
@@ -301,7 +324,10 @@ fn pipes() {
     assert_eq!(f.read(r, 100), b"", "EOF without writers");
     assert_eq!(f.t.call("pipe", [f.buf, 0, 0, 0, 0, 0]), 0);
     let fds = f.t.peek(f.buf, 8);
-    let (r, w) = (u32::from_le_bytes(fds[..4].try_into().unwrap()) as u64, u32::from_le_bytes(fds[4..].try_into().unwrap()) as u64);
+    let (r, w) = (
+        u32::from_le_bytes(fds[..4].try_into().unwrap()) as u64,
+        u32::from_le_bytes(fds[4..].try_into().unwrap()) as u64,
+    );
     f.t.call("close", [r, 0, 0, 0, 0, 0]);
     assert_eq!(TestBed::errno(f.write(w, b"x")), Some(EPIPE));
     let e = f.t.call("pipe2", [f.buf, 0o1, 0, 0, 0, 0]);
@@ -369,7 +395,10 @@ fn map_shared_writes_back_dirty_pages_on_msync_and_munmap() {
     assert_eq!(f.t.peek(f.buf, 1), b"W");
     // The file does not grow to the mapping's length.
     f.path_call("stat", "s", [0, f.buf, 0, 0, 0, 0], 0);
-    assert_eq!(u64::from_le_bytes(f.t.peek(f.buf + 48, 8).try_into().unwrap()), 10000);
+    assert_eq!(
+        u64::from_le_bytes(f.t.peek(f.buf + 48, 8).try_into().unwrap()),
+        10000
+    );
     let ro = f.open("s", O_RDONLY);
     let e = f.t.call("mmap", [0, 4096, 3, 0x01, ro, 0]);
     assert_eq!(f.err(e), Some(EACCES));

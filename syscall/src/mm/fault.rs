@@ -21,7 +21,13 @@ pub enum FaultError {
 
 /// Ok when the page is now present and the access may be retried.
 /// `present` says the page was already mapped (a protection violation).
-pub fn handle_user_fault(k: &mut dyn Kernel, mm: &MemoryMap, addr: u64, access: FaultAccess, present: bool) -> Result<(), FaultError> {
+pub fn handle_user_fault(
+    k: &mut dyn Kernel,
+    mm: &MemoryMap,
+    addr: u64,
+    access: FaultAccess,
+    present: bool,
+) -> Result<(), FaultError> {
     let vma = mm.find(addr).ok_or(FaultError::Segv)?;
     let allowed = match access {
         FaultAccess::Read => vma.prot != 0,
@@ -31,7 +37,8 @@ pub fn handle_user_fault(k: &mut dyn Kernel, mm: &MemoryMap, addr: u64, access: 
     if !allowed || present {
         return Err(FaultError::Segv);
     }
-    k.populate(page_down(addr), vma.prot).map_err(|_| FaultError::OutOfMemory)
+    k.populate(page_down(addr), vma.prot)
+        .map_err(|_| FaultError::OutOfMemory)
 }
 
 #[cfg(test)]
@@ -46,10 +53,22 @@ mod tests {
         let r = handle_user_fault(&mut t.k, &t.p.mm, a + 5, FaultAccess::Read, false);
         assert_eq!(r, Ok(()));
         assert!(t.k.pages.contains_key(&a));
-        assert_eq!(handle_user_fault(&mut t.k, &t.p.mm, a, FaultAccess::Write, true), Err(FaultError::Segv));
-        assert_eq!(handle_user_fault(&mut t.k, &t.p.mm, a, FaultAccess::Exec, false), Err(FaultError::Segv));
-        assert_eq!(handle_user_fault(&mut t.k, &t.p.mm, 0, FaultAccess::Read, false), Err(FaultError::Segv));
+        assert_eq!(
+            handle_user_fault(&mut t.k, &t.p.mm, a, FaultAccess::Write, true),
+            Err(FaultError::Segv)
+        );
+        assert_eq!(
+            handle_user_fault(&mut t.k, &t.p.mm, a, FaultAccess::Exec, false),
+            Err(FaultError::Segv)
+        );
+        assert_eq!(
+            handle_user_fault(&mut t.k, &t.p.mm, 0, FaultAccess::Read, false),
+            Err(FaultError::Segv)
+        );
         t.k.page_limit = Some(t.k.pages.len());
-        assert_eq!(handle_user_fault(&mut t.k, &t.p.mm, a + 0x1000, FaultAccess::Read, false), Err(FaultError::OutOfMemory));
+        assert_eq!(
+            handle_user_fault(&mut t.k, &t.p.mm, a + 0x1000, FaultAccess::Read, false),
+            Err(FaultError::OutOfMemory)
+        );
     }
 }

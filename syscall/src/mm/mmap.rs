@@ -1,10 +1,10 @@
 //! mmap, munmap, mprotect, mremap, madvise on anonymous memory.
 
+use super::shared_file::{self, SharedFile};
 use super::vma::page_range;
 use super::{page_up, VmaKind, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE};
 use crate::{Cx, Errno, SysResult};
 use alloc::sync::Arc;
-use super::shared_file::{self, SharedFile};
 use lintel_vfs::{FileKind, FileType, Handle, VnodeRef};
 
 const MAP_SHARED: u64 = 0x01;
@@ -27,7 +27,15 @@ fn aligned(a: u64) -> bool {
     a.is_multiple_of(PAGE_SIZE)
 }
 
-pub fn sys_mmap(cx: &mut Cx, addr: u64, len: u64, prot: u64, flags: u64, fd: u64, off: u64) -> SysResult {
+pub fn sys_mmap(
+    cx: &mut Cx,
+    addr: u64,
+    len: u64,
+    prot: u64,
+    flags: u64,
+    fd: u64,
+    off: u64,
+) -> SysResult {
     if prot & !(PROT_MASK | PROT_GROWS) != 0 || len == 0 || !aligned(off) {
         return Err(Errno::EINVAL);
     }
@@ -36,7 +44,11 @@ pub fn sys_mmap(cx: &mut Cx, addr: u64, len: u64, prot: u64, flags: u64, fd: u64
         MAP_SHARED | MAP_SHARED_VALIDATE => true,
         _ => return Err(Errno::EINVAL),
     };
-    let file = if flags & MAP_ANONYMOUS == 0 { file_source(cx, fd, prot, shared)? } else { None };
+    let file = if flags & MAP_ANONYMOUS == 0 {
+        file_source(cx, fd, prot, shared)?
+    } else {
+        None
+    };
     let len = page_up(len).ok_or(Errno::ENOMEM)?;
     let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
     let start = if fixed {
@@ -57,9 +69,15 @@ pub fn sys_mmap(cx: &mut Cx, addr: u64, len: u64, prot: u64, flags: u64, fd: u64
         }
         s
     } else {
-        cx.p.mm.find_free(super::page_down(addr), len).ok_or(Errno::ENOMEM)?
+        cx.p.mm
+            .find_free(super::page_down(addr), len)
+            .ok_or(Errno::ENOMEM)?
     };
-    let kind = if shared { VmaKind::Shared } else { VmaKind::Anon };
+    let kind = if shared {
+        VmaKind::Shared
+    } else {
+        VmaKind::Anon
+    };
     let prot = (prot & PROT_MASK) as u32;
     cx.p.mm.insert(start, start + len, prot, kind);
     if let Some((h, vnode)) = file {
@@ -71,7 +89,13 @@ pub fn sys_mmap(cx: &mut Cx, addr: u64, len: u64, prot: u64, flags: u64, fd: u64
             return Err(e);
         }
         if shared {
-            cx.p.mm.add_shared_file(SharedFile { start, end: start + len, off, vnode, handle: h });
+            cx.p.mm.add_shared_file(SharedFile {
+                start,
+                end: start + len,
+                off,
+                vnode,
+                handle: h,
+            });
         }
     }
     if flags & MAP_POPULATE != 0 && prot != 0 {
@@ -90,7 +114,9 @@ type MapSource = (Arc<dyn Handle>, VnodeRef);
 /// The file a mapping comes from, after mmap's checks (None: anonymous memory).
 fn file_source(cx: &mut Cx, fd: u64, prot: u64, shared: bool) -> Result<Option<MapSource>, Errno> {
     let f = cx.p.fds.get(fd as i32)?.clone();
-    let FileKind::Node { path, handle } = &f.kind else { return Err(Errno::ENODEV) };
+    let FileKind::Node { path, handle } = &f.kind else {
+        return Err(Errno::ENODEV);
+    };
     let h = handle.as_ref().ok_or(Errno::EBADF)?;
     match path.dentry.vnode().file_type()? {
         FileType::Regular => {}
@@ -107,7 +133,14 @@ fn file_source(cx: &mut Cx, fd: u64, prot: u64, shared: bool) -> Result<Option<M
     Ok(Some((h.clone(), path.dentry.vnode().clone())))
 }
 
-fn fill_from_file(cx: &mut Cx, h: &dyn Handle, start: u64, len: u64, off: u64, prot: u32) -> Result<(), Errno> {
+fn fill_from_file(
+    cx: &mut Cx,
+    h: &dyn Handle,
+    start: u64,
+    len: u64,
+    off: u64,
+    prot: u32,
+) -> Result<(), Errno> {
     let mut buf = [0u8; PAGE_SIZE as usize];
     let mut done = 0;
     while done < len {
@@ -148,7 +181,10 @@ const MS_INVALIDATE: u64 = 2;
 const MS_SYNC: u64 = 4;
 
 pub fn sys_msync(cx: &mut Cx, addr: u64, len: u64, flags: u64) -> SysResult {
-    if !aligned(addr) || flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0 || flags & (MS_ASYNC | MS_SYNC) == (MS_ASYNC | MS_SYNC) {
+    if !aligned(addr)
+        || flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
+        || flags & (MS_ASYNC | MS_SYNC) == (MS_ASYNC | MS_SYNC)
+    {
         return Err(Errno::EINVAL);
     }
     let (s, e) = page_range(addr, len).ok_or(Errno::ENOMEM)?;
@@ -176,7 +212,14 @@ pub fn sys_mprotect(cx: &mut Cx, addr: u64, len: u64, prot: u64) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_mremap(cx: &mut Cx, old: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) -> SysResult {
+pub fn sys_mremap(
+    cx: &mut Cx,
+    old: u64,
+    old_len: u64,
+    new_len: u64,
+    flags: u64,
+    new_addr: u64,
+) -> SysResult {
     if !aligned(old) || flags & !(MREMAP_MAYMOVE | MREMAP_FIXED) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -285,7 +328,11 @@ mod tests {
         let mut t = TestBed::new();
         let a = t.call("mmap", [0, 0x2000, RW, ANON, u64::MAX, 0]);
         assert_eq!(a, MMAP_BASE - 0x2000);
-        assert_eq!(t.k.pages.len(), 0, "nothing is populated before it is touched");
+        assert_eq!(
+            t.k.pages.len(),
+            0,
+            "nothing is populated before it is touched"
+        );
         assert_eq!(t.peek(a + 0x1ff0, 16), [0; 16]);
         t.poke(a, b"data");
         assert_eq!(t.peek(a, 4), b"data");
@@ -294,12 +341,30 @@ mod tests {
     #[test]
     fn mmap_rejects_bad_arguments_like_linux() {
         let mut t = TestBed::new();
-        assert_eq!(t.call("mmap", [0, 0, RW, ANON, u64::MAX, 0]), err(Errno::EINVAL));
-        assert_eq!(t.call("mmap", [0, 4096, RW, 0x20, u64::MAX, 0]), err(Errno::EINVAL));
-        assert_eq!(t.call("mmap", [0, 4096, 0x80, ANON, u64::MAX, 0]), err(Errno::EINVAL));
-        assert_eq!(t.call("mmap", [0x1001, 4096, RW, ANON | 0x10, u64::MAX, 0]), err(Errno::EINVAL));
-        assert_eq!(t.call("mmap", [0, u64::MAX - 10, RW, ANON, u64::MAX, 0]), err(Errno::ENOMEM));
-        assert_eq!(t.call("mmap", [0, 4096, RW, 0x02, 99, 0]), err(Errno::EBADF));
+        assert_eq!(
+            t.call("mmap", [0, 0, RW, ANON, u64::MAX, 0]),
+            err(Errno::EINVAL)
+        );
+        assert_eq!(
+            t.call("mmap", [0, 4096, RW, 0x20, u64::MAX, 0]),
+            err(Errno::EINVAL)
+        );
+        assert_eq!(
+            t.call("mmap", [0, 4096, 0x80, ANON, u64::MAX, 0]),
+            err(Errno::EINVAL)
+        );
+        assert_eq!(
+            t.call("mmap", [0x1001, 4096, RW, ANON | 0x10, u64::MAX, 0]),
+            err(Errno::EINVAL)
+        );
+        assert_eq!(
+            t.call("mmap", [0, u64::MAX - 10, RW, ANON, u64::MAX, 0]),
+            err(Errno::ENOMEM)
+        );
+        assert_eq!(
+            t.call("mmap", [0, 4096, RW, 0x02, 99, 0]),
+            err(Errno::EBADF)
+        );
     }
 
     #[test]
@@ -308,9 +373,15 @@ mod tests {
         let a = t.call("mmap", [0x200000, 0x3000, RW, ANON | 0x10, u64::MAX, 0]);
         assert_eq!(a, 0x200000);
         t.poke(0x201000, b"old");
-        assert_eq!(t.call("mmap", [0x201000, 0x1000, RW, ANON | 0x10, u64::MAX, 0]), 0x201000);
+        assert_eq!(
+            t.call("mmap", [0x201000, 0x1000, RW, ANON | 0x10, u64::MAX, 0]),
+            0x201000
+        );
         assert_eq!(t.peek(0x201000, 3), [0; 3]);
-        assert_eq!(t.call("mmap", [0x200000, 0x1000, RW, ANON | 0x100000, u64::MAX, 0]), err(Errno::EEXIST));
+        assert_eq!(
+            t.call("mmap", [0x200000, 0x1000, RW, ANON | 0x100000, u64::MAX, 0]),
+            err(Errno::EEXIST)
+        );
     }
 
     #[test]
@@ -321,7 +392,10 @@ mod tests {
         assert_eq!(t.call("munmap", [a + 0x1000, 0x1000, 0, 0, 0, 0]), 0);
         assert!(t.try_peek(a + 0x1000, 1).is_err());
         assert!(t.try_peek(a, 1).is_ok());
-        assert_eq!(t.call("munmap", [a + 1, 0x1000, 0, 0, 0, 0]), err(Errno::EINVAL));
+        assert_eq!(
+            t.call("munmap", [a + 1, 0x1000, 0, 0, 0, 0]),
+            err(Errno::EINVAL)
+        );
         // Unmapping nothing is fine.
         assert_eq!(t.call("munmap", [0x10000, 0x1000, 0, 0, 0, 0]), 0);
     }
@@ -333,7 +407,10 @@ mod tests {
         assert_eq!(t.call("mprotect", [a, 0x2000, 1, 0, 0, 0]), 0);
         assert!(t.try_poke(a, b"x").is_err(), "read-only now");
         assert!(t.try_peek(a, 1).is_ok());
-        assert_eq!(t.call("mprotect", [a, 0x3000, 1, 0, 0, 0]), err(Errno::ENOMEM));
+        assert_eq!(
+            t.call("mprotect", [a, 0x3000, 1, 0, 0, 0]),
+            err(Errno::ENOMEM)
+        );
         assert_eq!(t.call("mprotect", [a, 0x1000, 0, 0, 0, 0]), 0);
         assert!(t.try_peek(a, 1).is_err(), "PROT_NONE");
     }
@@ -347,7 +424,10 @@ mod tests {
         assert_eq!(t.call("mremap", [a, 0x1000, 0x2000, 0, 0, 0]), a);
         // Block the space after it: without MAYMOVE it fails, with it it moves.
         t.call("mmap", [a + 0x2000, 0x1000, RW, ANON | 0x10, u64::MAX, 0]);
-        assert_eq!(t.call("mremap", [a, 0x2000, 0x4000, 0, 0, 0]), err(Errno::ENOMEM));
+        assert_eq!(
+            t.call("mremap", [a, 0x2000, 0x4000, 0, 0, 0]),
+            err(Errno::ENOMEM)
+        );
         let b = t.call("mremap", [a, 0x2000, 0x4000, 1, 0, 0]);
         assert_ne!(b, a);
         assert_eq!(t.peek(b, 4), b"keep");
@@ -355,7 +435,10 @@ mod tests {
         // Shrink.
         assert_eq!(t.call("mremap", [b, 0x4000, 0x1000, 0, 0, 0]), b);
         assert!(t.try_peek(b + 0x1000, 1).is_err());
-        assert_eq!(t.call("mremap", [0x7000_0000, 0x1000, 0x2000, 1, 0, 0]), err(Errno::EFAULT));
+        assert_eq!(
+            t.call("mremap", [0x7000_0000, 0x1000, 0x2000, 1, 0, 0]),
+            err(Errno::EFAULT)
+        );
     }
 
     #[test]
@@ -365,6 +448,9 @@ mod tests {
         t.poke(a, b"gone");
         assert_eq!(t.call("madvise", [a, 0x1000, 4, 0, 0, 0]), 0);
         assert_eq!(t.peek(a, 4), [0; 4]);
-        assert_eq!(t.call("madvise", [a, 0x1000, 999, 0, 0, 0]), err(Errno::EINVAL));
+        assert_eq!(
+            t.call("madvise", [a, 0x1000, 999, 0, 0, 0]),
+            err(Errno::EINVAL)
+        );
     }
 }

@@ -22,7 +22,13 @@ pub struct SharedFile {
 
 /// Writes back the dirty pages of shared file mappings in [start, end);
 /// with `forget`, the mappings there stop being shared file mappings.
-pub fn flush(k: &mut dyn Kernel, mm: &MemoryMap, start: u64, end: u64, forget: bool) -> Result<(), Errno> {
+pub fn flush(
+    k: &mut dyn Kernel,
+    mm: &MemoryMap,
+    start: u64,
+    end: u64,
+    forget: bool,
+) -> Result<(), Errno> {
     let mut result = Ok(());
     for sf in mm.shared_files(start, end) {
         let (s, e) = (sf.start.max(start), sf.end.min(end));
@@ -42,7 +48,9 @@ pub fn flush(k: &mut dyn Kernel, mm: &MemoryMap, start: u64, end: u64, forget: b
             }
             if k.take_dirty(page) {
                 let n = (size - file_off).min(PAGE_SIZE) as usize;
-                if let Err(err) = read_bytes(k, mm, page, &mut buf[..n]).and_then(|_| sf.handle.write_at(file_off, &buf[..n]).map(|_| ())) {
+                if let Err(err) = read_bytes(k, mm, page, &mut buf[..n])
+                    .and_then(|_| sf.handle.write_at(file_off, &buf[..n]).map(|_| ()))
+                {
                     result = Err(err);
                 }
             }

@@ -37,7 +37,6 @@ struct Inner {
 }
 
 impl Inner {
-
     /// The area holding `addr`.
     fn find(&self, addr: u64) -> Option<Vma> {
         self.vmas
@@ -49,7 +48,10 @@ impl Inner {
 
     /// Whether any area intersects `[start, end)`.
     fn overlaps(&self, start: u64, end: u64) -> bool {
-        self.vmas.range(..end).next_back().is_some_and(|(_, v)| v.end > start)
+        self.vmas
+            .range(..end)
+            .next_back()
+            .is_some_and(|(_, v)| v.end > start)
     }
 
     /// Whether `[start, end)` is covered by areas without a hole.
@@ -67,7 +69,12 @@ impl Inner {
     /// Adds an area over a range that must be free, merging with equal neighbours.
     fn insert(&mut self, start: u64, end: u64, prot: u32, kind: VmaKind) {
         debug_assert!(start < end && !self.overlaps(start, end));
-        let mut vma = Vma { start, end, prot, kind };
+        let mut vma = Vma {
+            start,
+            end,
+            prot,
+            kind,
+        };
         if let Some(prev) = self.vmas.range(..start).next_back().map(|(_, v)| *v) {
             if prev.end == start && prev.prot == prot && prev.kind == kind {
                 self.vmas.remove(&prev.start);
@@ -164,7 +171,10 @@ impl Inner {
 
     /// Number of pages mapped (for statistics and tests).
     fn mapped_pages(&self) -> u64 {
-        self.vmas.values().map(|v| (v.end - v.start) / PAGE_SIZE).sum()
+        self.vmas
+            .values()
+            .map(|v| (v.end - v.start) / PAGE_SIZE)
+            .sum()
     }
 }
 
@@ -181,7 +191,9 @@ impl MemoryMap {
     }
 
     pub fn duplicate(&self) -> Self {
-        MemoryMap { inner: Arc::new(Mutex::new(self.inner.lock().clone())) }
+        MemoryMap {
+            inner: Arc::new(Mutex::new(self.inner.lock().clone())),
+        }
     }
 
     /// The areas, in address order.
@@ -242,7 +254,13 @@ impl MemoryMap {
 
     /// The shared file mappings intersecting [start, end).
     pub fn shared_files(&self, start: u64, end: u64) -> Vec<SharedFile> {
-        self.inner.lock().files.iter().filter(|f| f.start < end && start < f.end).cloned().collect()
+        self.inner
+            .lock()
+            .files
+            .iter()
+            .filter(|f| f.start < end && start < f.end)
+            .cloned()
+            .collect()
     }
 
     /// Drops [start, end) from the shared file mappings, trimming or splitting them.
@@ -255,10 +273,17 @@ impl MemoryMap {
                 continue;
             }
             if f.start < start {
-                keep.push(SharedFile { end: start, ..f.clone() });
+                keep.push(SharedFile {
+                    end: start,
+                    ..f.clone()
+                });
             }
             if end < f.end {
-                keep.push(SharedFile { start: end, off: f.off + (end - f.start), ..f });
+                keep.push(SharedFile {
+                    start: end,
+                    off: f.off + (end - f.start),
+                    ..f
+                });
             }
         }
         i.files = keep;
@@ -298,7 +323,10 @@ mod tests {
         m.insert(0x10000, 0x20000, R | W, VmaKind::Anon);
         m.insert(0x20000, 0x30000, R | W, VmaKind::Anon);
         m.insert(0x30000, 0x40000, R, VmaKind::Anon);
-        assert_eq!(spans(&m), [(0x10000, 0x30000, R | W), (0x30000, 0x40000, R)]);
+        assert_eq!(
+            spans(&m),
+            [(0x10000, 0x30000, R | W), (0x30000, 0x40000, R)]
+        );
     }
 
     #[test]
@@ -320,7 +348,11 @@ mod tests {
         m.protect(0x20000, 0x30000, R);
         assert_eq!(
             spans(&m),
-            [(0x10000, 0x20000, R | W), (0x20000, 0x30000, R), (0x30000, 0x40000, R | W)]
+            [
+                (0x10000, 0x20000, R | W),
+                (0x20000, 0x30000, R),
+                (0x30000, 0x40000, R | W)
+            ]
         );
         m.protect(0x20000, 0x30000, R | W);
         assert_eq!(spans(&m), [(0x10000, 0x40000, R | W)]);

@@ -1,7 +1,9 @@
 //! Loading a program into a fresh address space: the ELF segments, the heap
 //! start and the initial stack (argv, envp, auxv), as Linux's execve does.
 
-use crate::mm::{page_down, page_up, MemoryMap, VmaKind, PAGE_SIZE, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP};
+use crate::mm::{
+    page_down, page_up, MemoryMap, VmaKind, PAGE_SIZE, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP,
+};
 use crate::{Errno, Kernel, Process};
 use core::fmt;
 use lintel_loader::{build_initial_stack, parse_elf, ElfError, StackError, StackParams, PIE_BASE};
@@ -47,7 +49,14 @@ const MAX_ARGS_BYTES: usize = 2 << 20;
 /// Replaces the process image with the ELF in `file`. On error the old
 /// image is left as it was, unless the failure came after the point of no
 /// return (memory exhausted while populating), like Linux.
-pub fn exec(k: &mut dyn Kernel, p: &mut Process, file: &[u8], argv: &[&[u8]], envp: &[&[u8]], execfn: &[u8]) -> Result<Entry, ExecError> {
+pub fn exec(
+    k: &mut dyn Kernel,
+    p: &mut Process,
+    file: &[u8],
+    argv: &[&[u8]],
+    envp: &[&[u8]],
+    execfn: &[u8],
+) -> Result<Entry, ExecError> {
     let image = parse_elf(file, PIE_BASE).map_err(ExecError::Elf)?;
     let mut random = [0u8; 16];
     k.fill_random(&mut random);
@@ -91,7 +100,12 @@ pub fn exec(k: &mut dyn Kernel, p: &mut Process, file: &[u8], argv: &[&[u8]], en
         populate(k, &mm, s.vaddr, s.filesz)?;
         k.copy_out(s.vaddr, bytes);
     }
-    mm.insert(STACK_TOP - STACK_SIZE, STACK_TOP, PROT_READ | PROT_WRITE, VmaKind::Stack);
+    mm.insert(
+        STACK_TOP - STACK_SIZE,
+        STACK_TOP,
+        PROT_READ | PROT_WRITE,
+        VmaKind::Stack,
+    );
     populate(k, &mm, stack.sp, stack.bytes.len() as u64)?;
     k.copy_out(stack.sp, &stack.bytes);
     mm.set_brk(image.brk, image.brk);
@@ -99,7 +113,10 @@ pub fn exec(k: &mut dyn Kernel, p: &mut Process, file: &[u8], argv: &[&[u8]], en
     let name = execfn.rsplit(|&c| c == b'/').next().unwrap_or(execfn);
     p.comm = name[..name.len().min(15)].to_vec();
     p.signals.reset_on_exec();
-    Ok(Entry { rip: image.entry, rsp: stack.sp })
+    Ok(Entry {
+        rip: image.entry,
+        rsp: stack.sp,
+    })
 }
 
 fn populate(k: &mut dyn Kernel, mm: &MemoryMap, addr: u64, len: u64) -> Result<(), ExecError> {
@@ -138,17 +155,18 @@ mod tests {
         w16(&mut f, 52, 64);
         w16(&mut f, 54, 56);
         w16(&mut f, 56, 2);
-        let ph = |f: &mut Vec<u8>, i: usize, flags: u32, off: u64, va: u64, filesz: u64, memsz: u64| {
-            let o = 64 + i * 56;
-            w32(f, o, 1); // PT_LOAD
-            w32(f, o + 4, flags);
-            w64(f, o + 8, off);
-            w64(f, o + 16, va);
-            w64(f, o + 24, va);
-            w64(f, o + 32, filesz);
-            w64(f, o + 40, memsz);
-            w64(f, o + 48, 0x1000);
-        };
+        let ph =
+            |f: &mut Vec<u8>, i: usize, flags: u32, off: u64, va: u64, filesz: u64, memsz: u64| {
+                let o = 64 + i * 56;
+                w32(f, o, 1); // PT_LOAD
+                w32(f, o + 4, flags);
+                w64(f, o + 8, off);
+                w64(f, o + 16, va);
+                w64(f, o + 24, va);
+                w64(f, o + 32, filesz);
+                w64(f, o + 40, memsz);
+                w64(f, o + 48, 0x1000);
+            };
         ph(&mut f, 0, 5, 0, 0x400000, 0x200, 0x200);
         ph(&mut f, 1, 6, 0x1000, 0x401000, 8, 0x2008);
         f[0x100] = 0xcc;
@@ -160,7 +178,15 @@ mod tests {
     fn exec_maps_segments_bss_heap_and_stack() {
         let mut t = TestBed::new();
         let elf = tiny_elf();
-        let e = exec(&mut t.k, &mut t.p, &elf, &[b"prog", b"arg 1"], &[b"K=V"], b"/bin/prog").unwrap();
+        let e = exec(
+            &mut t.k,
+            &mut t.p,
+            &elf,
+            &[b"prog", b"arg 1"],
+            &[b"K=V"],
+            b"/bin/prog",
+        )
+        .unwrap();
         assert_eq!(e.rip, 0x400100);
         assert_eq!(e.rsp % 16, 0);
         assert_eq!(t.peek(0x400100, 1), [0xcc]);

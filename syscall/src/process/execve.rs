@@ -18,7 +18,14 @@ pub fn sys_execve(cx: &mut Cx, path: u64, argv: u64, envp: u64) -> SysResult {
     sys_execveat(cx, AT_FDCWD as u64, path, argv, envp, 0)
 }
 
-pub fn sys_execveat(cx: &mut Cx, dirfd: u64, path: u64, argv: u64, envp: u64, flags: u64) -> SysResult {
+pub fn sys_execveat(
+    cx: &mut Cx,
+    dirfd: u64,
+    path: u64,
+    argv: u64,
+    envp: u64,
+    flags: u64,
+) -> SysResult {
     if flags & !(crate::fs::AT_EMPTY_PATH | crate::fs::AT_SYMLINK_NOFOLLOW) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -34,7 +41,10 @@ fn read_program(cx: &mut Cx, dirfd: u64, path: &[u8]) -> Result<(Vec<u8>, Vec<u8
     let p = cx.lookup_at(dirfd, path, 0, Follow::Yes)?;
     let v = p.dentry.vnode().clone();
     let a = v.getattr()?;
-    if a.file_type() != Some(FileType::Regular) || a.mode & 0o111 == 0 || p.mnt.flags.contains(MountFlags::NOEXEC) {
+    if a.file_type() != Some(FileType::Regular)
+        || a.mode & 0o111 == 0
+        || p.mnt.flags.contains(MountFlags::NOEXEC)
+    {
         return Err(Errno::EACCES);
     }
     let h = v.open(OpenFlags::empty())?;
@@ -55,17 +65,31 @@ fn read_program(cx: &mut Cx, dirfd: u64, path: &[u8]) -> Result<(Vec<u8>, Vec<u8
 /// `#!interp [arg]` → (interp, arg).
 fn shebang(data: &[u8]) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
     let rest = data.strip_prefix(b"#!")?;
-    let line = &rest[..rest.iter().position(|&c| c == b'\n').unwrap_or(rest.len()).min(255)];
+    let line = &rest[..rest
+        .iter()
+        .position(|&c| c == b'\n')
+        .unwrap_or(rest.len())
+        .min(255)];
     let line = line.trim_ascii();
     let split = line.iter().position(|c| c.is_ascii_whitespace());
     let (interp, arg) = match split {
-        Some(i) => (&line[..i], Some(line[i..].trim_ascii().to_vec()).filter(|a| !a.is_empty())),
+        Some(i) => (
+            &line[..i],
+            Some(line[i..].trim_ascii().to_vec()).filter(|a| !a.is_empty()),
+        ),
         None => (line, None),
     };
     (!interp.is_empty()).then(|| (interp.to_vec(), arg))
 }
 
-pub fn do_execve(cx: &mut Cx, dirfd: u64, path: &[u8], mut argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>, depth: usize) -> Result<(), Errno> {
+pub fn do_execve(
+    cx: &mut Cx,
+    dirfd: u64,
+    path: &[u8],
+    mut argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+    depth: usize,
+) -> Result<(), Errno> {
     let (data, exe) = read_program(cx, dirfd, path)?;
     if let Some((interp, arg)) = shebang(&data) {
         if depth >= MAX_INTERP_DEPTH {
@@ -85,12 +109,19 @@ pub fn do_execve(cx: &mut Cx, dirfd: u64, path: &[u8], mut argv: Vec<Vec<u8>>, e
     let av: Vec<&[u8]> = argv.iter().map(|a| &a[..]).collect();
     let ev: Vec<&[u8]> = envp.iter().map(|e| &e[..]).collect();
     let entry = exec(cx.k, cx.p, &data, &av, &ev, path).map_err(|e| {
-        log::warn!("execve {}: {}", alloc::string::String::from_utf8_lossy(path), e);
+        log::warn!(
+            "execve {}: {}",
+            alloc::string::String::from_utf8_lossy(path),
+            e
+        );
         e.errno()
     })?;
     cx.p.fds.close_on_exec();
     cx.p.exe = exe;
-    cx.p.cmdline = argv.iter().flat_map(|a| a.iter().copied().chain([0])).collect();
+    cx.p.cmdline = argv
+        .iter()
+        .flat_map(|a| a.iter().copied().chain([0]))
+        .collect();
     cx.p.exec_entry = Some(entry);
     Ok(())
 }
@@ -101,8 +132,14 @@ mod tests {
 
     #[test]
     fn shebang_lines() {
-        assert_eq!(shebang(b"#!/bin/sh\necho"), Some((b"/bin/sh".to_vec(), None)));
-        assert_eq!(shebang(b"#! /bin/busybox  sh -x \n"), Some((b"/bin/busybox".to_vec(), Some(b"sh -x".to_vec()))));
+        assert_eq!(
+            shebang(b"#!/bin/sh\necho"),
+            Some((b"/bin/sh".to_vec(), None))
+        );
+        assert_eq!(
+            shebang(b"#! /bin/busybox  sh -x \n"),
+            Some((b"/bin/busybox".to_vec(), Some(b"sh -x".to_vec())))
+        );
         assert_eq!(shebang(b"#!\n"), None);
         assert_eq!(shebang(b"\x7fELF"), None);
     }

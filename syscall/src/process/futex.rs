@@ -36,7 +36,15 @@ fn wake_op(cx: &mut Cx, uaddr2: u64, encoded: u32) -> Result<(), Errno> {
     crate::user::write_val(cx.k, &cx.p.mm, uaddr2, &new)
 }
 
-pub fn sys_futex(cx: &mut Cx, uaddr: u64, op: u64, val: u64, timeout: u64, uaddr2: u64, val3: u64) -> SysResult {
+pub fn sys_futex(
+    cx: &mut Cx,
+    uaddr: u64,
+    op: u64,
+    val: u64,
+    timeout: u64,
+    uaddr2: u64,
+    val3: u64,
+) -> SysResult {
     if !uaddr.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
@@ -62,7 +70,8 @@ pub fn sys_futex(cx: &mut Cx, uaddr: u64, op: u64, val: u64, timeout: u64, uaddr
                 Some(if cmd == FUTEX_WAIT {
                     cx.k.monotonic_ns().saturating_add(ns)
                 } else if op & FUTEX_CLOCK_REALTIME != 0 {
-                    cx.k.monotonic_ns().saturating_add(ns.saturating_sub(cx.k.realtime_ns()))
+                    cx.k.monotonic_ns()
+                        .saturating_add(ns.saturating_sub(cx.k.realtime_ns()))
                 } else {
                     ns
                 })

@@ -10,21 +10,21 @@ mod init;
 mod view;
 
 pub use exec::{exec, Entry, ExecError};
-pub use execve::{sys_execve, sys_execveat};
 pub use execve::do_execve;
+pub use execve::{sys_execve, sys_execveat};
 pub use exit::{release, sys_exit, sys_exit_group};
 pub use futex::sys_futex;
+pub use ids::*;
 pub use init::start_init;
 pub use view::ProcView;
-pub use ids::*;
 
 use crate::abi::Rlimit;
 use crate::fs::{FsContext, Vfs};
 use crate::mm::MemoryMap;
-use alloc::sync::Arc;
-use lintel_vfs::{FdTable, Path};
 use crate::signal::SignalState;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
+use lintel_vfs::{FdTable, Path};
 use syscalls::SysnoSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,14 +77,29 @@ pub struct Process {
 
 impl Process {
     pub fn new(pid: i32, vfs: Arc<Vfs>, root: Path) -> Self {
-        let inf = Rlimit { cur: RLIM_INFINITY, max: RLIM_INFINITY };
+        let inf = Rlimit {
+            cur: RLIM_INFINITY,
+            max: RLIM_INFINITY,
+        };
         let mut rlimits = [inf; RLIM_NLIMITS];
-        rlimits[RLIMIT_STACK] = Rlimit { cur: crate::mm::STACK_SIZE, max: RLIM_INFINITY };
-        rlimits[RLIMIT_NOFILE] = Rlimit { cur: 1024, max: 4096 };
-        rlimits[4] = Rlimit { cur: 0, max: RLIM_INFINITY }; // RLIMIT_CORE
+        rlimits[RLIMIT_STACK] = Rlimit {
+            cur: crate::mm::STACK_SIZE,
+            max: RLIM_INFINITY,
+        };
+        rlimits[RLIMIT_NOFILE] = Rlimit {
+            cur: 1024,
+            max: 4096,
+        };
+        rlimits[4] = Rlimit {
+            cur: 0,
+            max: RLIM_INFINITY,
+        }; // RLIMIT_CORE
         Process {
             vfs,
-            fs: FsContext { root: root.clone(), cwd: root },
+            fs: FsContext {
+                root: root.clone(),
+                cwd: root,
+            },
             fds: FdTable::new(),
             exe: Vec::new(),
             cmdline: Vec::new(),
@@ -101,7 +116,12 @@ impl Process {
             exit: None,
             exec_entry: None,
             termios: crate::abi::Termios::console_default(),
-            winsize: crate::abi::Winsize { rows: 24, cols: 80, xpixel: 0, ypixel: 0 },
+            winsize: crate::abi::Winsize {
+                rows: 24,
+                cols: 80,
+                xpixel: 0,
+                ypixel: 0,
+            },
             pdeathsig: 0,
             dumpable: true,
             io_buf: Vec::new(),

@@ -38,7 +38,10 @@ impl Process {
 
 impl ProcView {
     fn resolver(&self) -> Resolver<'_> {
-        Resolver { mounts: &self.vfs.mounts, root: &self.root }
+        Resolver {
+            mounts: &self.vfs.mounts,
+            root: &self.root,
+        }
     }
 
     /// Each fd and what readlink of /proc/self/fd/N shows.
@@ -81,7 +84,11 @@ impl ProcView {
                 perm(PROT_WRITE, 'w'),
                 perm(PROT_EXEC, 'x'),
                 shared,
-                if name.is_empty() { "" } else { "                          " },
+                if name.is_empty() {
+                    ""
+                } else {
+                    "                          "
+                },
                 name
             );
             out.extend_from_slice(line.as_bytes());
@@ -95,9 +102,16 @@ impl ProcView {
         for m in self.vfs.mounts.all() {
             let target = match &m.parent {
                 None => Vec::from(&b"/"[..]),
-                Some((pm, pd)) => self.resolver().name_of(&Path { mnt: pm.clone(), dentry: pd.clone() }),
+                Some((pm, pd)) => self.resolver().name_of(&Path {
+                    mnt: pm.clone(),
+                    dentry: pd.clone(),
+                }),
             };
-            let source = if m.source.is_empty() { Vec::from(m.fs.name().as_bytes()) } else { m.source.clone() };
+            let source = if m.source.is_empty() {
+                Vec::from(m.fs.name().as_bytes())
+            } else {
+                m.source.clone()
+            };
             out.extend_from_slice(&source);
             out.push(b' ');
             out.extend_from_slice(&target);
