@@ -52,10 +52,11 @@ impl Diod {
         ));
         let _ = std::fs::remove_dir_all(&base);
         let dir = base.join("export");
-        std::fs::create_dir_all(&dir).unwrap();
         let log = base.join("diod.log");
         let uid = current_uid();
         for _attempt in 0..5 {
+            // A failed attempt's Drop removed the directories: make them anew.
+            std::fs::create_dir_all(&dir).unwrap();
             // Pick a free port; diod binds it right after (a race with
             // another process is retried).
             let port = TcpListener::bind("127.0.0.1:0")
