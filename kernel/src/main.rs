@@ -17,6 +17,7 @@ mod pci;
 mod proc;
 mod pvh;
 mod random;
+mod sched;
 mod task;
 mod time;
 mod virtio;
@@ -54,6 +55,7 @@ pub extern "C" fn kernel_main(start_info: u32, boot_tsc: u64) -> ! {
     time::tsc::calibrate();
     let rtc = time::init_realtime();
     random::init(rtc);
+    lintel_syscall::fs::set_clock(|| (time::tsc::uptime_ns(), time::realtime_ns()));
 
     let boot = pvh::parse(start_info as u64);
     let mut ram = [Region { start: 0, end: 0 }; 64];

@@ -8,19 +8,12 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use lintel_rootfs::procfs::ProcSource;
 use lintel_syscall::process::ProcView;
-use spin::Mutex;
-
-static CURRENT: Mutex<Option<ProcView>> = Mutex::new(None);
-
-/// Records the view of the process now running (at start and exec).
-pub fn set_current(v: ProcView) {
-    *CURRENT.lock() = Some(v);
-}
 
 pub struct KernelProc;
 
-fn with<R>(f: impl FnOnce(&ProcView) -> R, default: R) -> R {
-    CURRENT.lock().as_ref().map_or(default, f)
+/// /proc/self is the process of the thread running now.
+fn with<R>(f: impl FnOnce(&ProcView) -> R, _default: R) -> R {
+    f(&crate::sched::current().proc.view())
 }
 
 /// "GenuineIntel" and the brand string from CPUID.

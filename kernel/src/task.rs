@@ -1,74 +1,66 @@
-//! The running program: its process state (in `lintel_syscall`), address
-//! space and kernel stack, and the kernel services the system calls use.
-//! One program, one thread for now.
+//! Threads as the kernel sees them: the system-call path, user faults, the
+//! way back to user mode (signals, thread and process exit), and the
+//! kernel services (`Kernel`) the system-call layer runs on.
 
-use crate::arch::gdt::{self, USER_CS, USER_DS};
-use crate::arch::trap::{self, TrapFrame};
+use crate::arch::trap::TrapFrame;
 use crate::mem::addr_space::AddressSpace;
+use crate::sched::{self, fpu, Task};
 use crate::{klog, mem, random, time};
-use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
-use alloc::vec;
 use alloc::vec::Vec;
 use lintel_syscall::fs::Vfs;
 use lintel_syscall::mm::{FaultAccess, FaultError};
-use lintel_syscall::{ExitStatus, Kernel, Process};
+use lintel_syscall::process::{ThreadEnd, VmShare};
+use lintel_syscall::signal::SigInfo;
+use lintel_syscall::{Errno, ExitStatus, Kernel, Process, Regs};
 use lintel_vfs::Path;
-use spin::Mutex;
+use spin::{Mutex, Once};
 use x86_64::registers::model_specific::{FsBase, KernelGsBase};
 use x86_64::VirtAddr;
 
-struct Task {
-    proc: Process,
-    aspace: AddressSpace,
-    _kstack: Box<[u8]>,
+/// The kernel's master page table (the kernel half every address space shares).
+static MASTER_PML4: Once<u64> = Once::new();
+
+/// The kernel services, for the thread running now.
+struct Services {
+    aspace: Arc<Mutex<AddressSpace>>,
 }
 
-static CURRENT: Mutex<Option<Task>> = Mutex::new(None);
-
-const KSTACK_SIZE: usize = 64 * 1024;
-
-/// The kernel services, over the current address space.
-struct Services<'a> {
-    aspace: &'a mut AddressSpace,
-}
-
-impl Kernel for Services<'_> {
-    fn populate(&mut self, page: u64, prot: u32) -> Result<(), lintel_syscall::Errno> {
-        self.aspace.populate(page, prot)
+impl Kernel for Services {
+    fn populate(&mut self, page: u64, prot: u32) -> Result<(), Errno> {
+        self.aspace.lock().populate(page, prot)
     }
     fn copy_in(&self, addr: u64, buf: &mut [u8]) {
-        self.aspace.copy_in(addr, buf)
+        self.aspace.lock().copy_in(addr, buf)
     }
     fn copy_out(&mut self, addr: u64, data: &[u8]) {
-        self.aspace.copy_out(addr, data)
+        self.aspace.lock().copy_out(addr, data)
     }
     fn unmap(&mut self, start: u64, len: u64) {
-        self.aspace.unmap(start, len)
+        self.aspace.lock().unmap(start, len)
     }
     fn protect(&mut self, start: u64, len: u64, prot: u32) {
-        self.aspace.protect(start, len, prot)
+        self.aspace.lock().protect(start, len, prot)
     }
     fn take_dirty(&mut self, page: u64) -> bool {
-        self.aspace.take_dirty(page)
+        self.aspace.lock().take_dirty(page)
     }
     fn remap(&mut self, from: u64, to: u64, len: u64) {
-        self.aspace.remap(from, to, len)
+        self.aspace.lock().remap(from, to, len)
     }
     fn wait_until(&mut self, ready: &mut dyn FnMut() -> bool, deadline_ns: Option<u64>) -> bool {
-        // One thread: nothing else can run, so sleep in hlt until an
-        // interrupt (a device or the periodic tick) and look again.
-        use x86_64::instructions::interrupts;
         loop {
+            // Read the event count first: an event after the check wakes us.
+            let seen = sched::events();
             if ready() {
                 return true;
             }
             if deadline_ns.is_some_and(|d| time::tsc::uptime_ns() >= d) {
                 return false;
             }
-            interrupts::enable_and_hlt();
-            interrupts::disable();
+            sched::block(deadline_ns, seen);
+            run_timers();
         }
     }
     fn monotonic_ns(&self) -> u64 {
@@ -100,6 +92,61 @@ impl Kernel for Services<'_> {
         let (total, free) = mem::frame::stats();
         (total * 4096, free * 4096)
     }
+    fn spawn(
+        &mut self,
+        child: Process,
+        regs: Regs,
+        vm: VmShare,
+        tls: Option<u64>,
+    ) -> Result<(), Errno> {
+        let aspace = match vm {
+            VmShare::Share => self.aspace.clone(),
+            VmShare::Fork { shared } => {
+                let master = *MASTER_PML4.get().ok_or(Errno::ENOMEM)?;
+                let copy = self
+                    .aspace
+                    .lock()
+                    .fork(master, &shared)
+                    .ok_or(Errno::ENOMEM)?;
+                Arc::new(Mutex::new(copy))
+            }
+        };
+        let fs = tls.unwrap_or_else(|| FsBase::read().as_u64());
+        let gs = KernelGsBase::read().as_u64();
+        let t = Task::new(child, aspace, regs, fs, gs).ok_or(Errno::ENOMEM)?;
+        sched::add(t);
+        Ok(())
+    }
+    fn exec_address_space(&mut self) -> Result<(), Errno> {
+        let master = *MASTER_PML4.get().ok_or(Errno::ENOMEM)?;
+        let fresh = Arc::new(Mutex::new(AddressSpace::new(master).ok_or(Errno::ENOMEM)?));
+        match sched::try_current() {
+            Some(t) => t.set_aspace(fresh.clone()),
+            None => fresh.lock().activate(), // the first program, before its thread exists
+        }
+        self.aspace = fresh;
+        Ok(())
+    }
+    fn fpu_save(&mut self, area: &mut [u8; 512]) {
+        let mut fx = fpu::Fx([0; 512]);
+        fpu::fxsave(&mut fx);
+        *area = fx.0;
+    }
+    fn fpu_restore(&mut self, area: &[u8; 512]) {
+        fpu::fxrstor_user(area);
+    }
+    fn yield_now(&mut self) {
+        sched::yield_now();
+    }
+}
+
+/// Sends SIGALRM for expired interval timers (at most once per tick).
+fn run_timers() {
+    if let Some(t) = sched::try_current() {
+        if sched::take_tick() {
+            lintel_syscall::signal::run_timers(&t.proc.sys, time::tsc::uptime_ns());
+        }
+    }
 }
 
 /// Starts `init` as the first program and enters it; never returns.
@@ -111,16 +158,17 @@ pub fn start(
     argv: Vec<Vec<u8>>,
     envp: Vec<Vec<u8>>,
 ) -> ! {
-    let Some(mut aspace) = AddressSpace::new(master_pml4) else {
+    MASTER_PML4.call_once(|| master_pml4);
+    sched::init();
+    let Some(aspace) = AddressSpace::new(master_pml4) else {
         panic!("out of memory for the first address space")
     };
     aspace.activate();
-    let mut proc = Process::new(1, vfs, root);
-    let entry = {
-        let mut k = Services {
-            aspace: &mut aspace,
-        };
-        match lintel_syscall::process::start_init(
+    let aspace = Arc::new(Mutex::new(aspace));
+    let mut proc = Process::new(vfs, root);
+    let (entry, aspace) = {
+        let mut k = Services { aspace };
+        let e = match lintel_syscall::process::start_init(
             &mut k,
             &mut proc,
             b"/dev/ttyS0",
@@ -137,115 +185,109 @@ pub fn start(
                     e.name().unwrap_or("?")
                 );
                 // The shell's statuses: 127 not found, 126 found but not executable.
-                finish(ExitStatus::Code(if e == lintel_syscall::Errno::ENOENT {
-                    127
-                } else {
-                    126
-                }));
+                finish(ExitStatus::Code(if e == Errno::ENOENT { 127 } else { 126 }));
             }
-        }
+        };
+        (e, k.aspace)
     };
-    crate::proc::set_current(proc.view());
-    let kstack = vec![0u8; KSTACK_SIZE].into_boxed_slice();
-    let top = (kstack.as_ptr() as u64 + KSTACK_SIZE as u64) & !0xf;
-    gdt::set_kernel_stack(top);
-    let frame_addr = top - core::mem::size_of::<TrapFrame>() as u64;
-    let frame = TrapFrame {
-        rip: entry.rip,
-        cs: USER_CS as u64,
-        rflags: 0x202,
-        rsp: entry.rsp,
-        ss: USER_DS as u64,
-        ..TrapFrame::default()
+    let regs = Regs::user_entry(entry.rip, entry.rsp);
+    let Some(t) = Task::new(proc, aspace, regs, 0, 0) else {
+        panic!("out of memory for the first thread")
     };
-    // SAFETY: frame_addr is inside the fresh kernel stack, suitably aligned,
-    // and nothing else uses that stack yet.
-    unsafe { core::ptr::write(frame_addr as *mut TrapFrame, frame) };
-    *CURRENT.lock() = Some(Task {
-        proc,
-        aspace,
-        _kstack: kstack,
-    });
     log::info!(
         "first user instruction at {} us after boot",
         time::tsc::uptime_ns() / 1000
     );
-    trap::return_to(frame_addr as *const TrapFrame)
+    sched::run_first(t)
 }
 
-/// A system call from the program: decode the registers, dispatch, store the result.
+/// A system call from the program: dispatch, then back to user mode.
 pub fn syscall(f: &mut TrapFrame) {
-    let mut guard = CURRENT.lock();
-    let Some(t) = guard.as_mut() else {
-        panic!("system call without a task")
-    };
-    let args = [f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9];
+    let t = sched::current();
     let mut k = Services {
-        aspace: &mut t.aspace,
+        aspace: t.aspace.clone(),
     };
-    f.rax = lintel_syscall::dispatch(&mut k, &mut t.proc, f.rax, args);
-    if let Some(status) = t.proc.exit {
-        lintel_syscall::process::release(&mut k, &mut t.proc);
-        drop(guard);
-        finish(status);
+    lintel_syscall::dispatch(&mut k, &mut t.proc, f);
+    return_to_user(f);
+}
+
+/// Every way back to user mode passes here: timers, a tick's preemption,
+/// then signals; a thread whose time has come ends here instead.
+pub fn return_to_user(f: &mut TrapFrame) {
+    run_timers();
+    let t = sched::current();
+    let mut k = Services {
+        aspace: t.aspace.clone(),
+    };
+    lintel_syscall::signal::on_return_to_user(&mut k, &mut t.proc, f);
+    if t.proc.exit.is_some() {
+        end_thread(&mut k);
     }
-    if let Some(e) = t.proc.exec_entry.take() {
-        crate::proc::set_current(t.proc.view());
-        // A new program: fresh registers, as Linux's start_thread.
-        *f = TrapFrame {
-            rip: e.rip,
-            rsp: e.rsp,
-            cs: USER_CS as u64,
-            ss: USER_DS as u64,
-            rflags: 0x202,
-            ..TrapFrame::default()
-        };
-        FsBase::write(VirtAddr::new(0));
-        KernelGsBase::write(VirtAddr::new(0));
+}
+
+/// The tick interrupted user mode: let another thread run.
+pub fn preempt(f: &mut TrapFrame) {
+    sched::preempt();
+    return_to_user(f);
+}
+
+fn end_thread(k: &mut Services) -> ! {
+    let t = sched::current();
+    let end = lintel_syscall::process::exit_thread(k, &mut t.proc);
+    if let ThreadEnd::Process(status) = end {
+        if t.proc.pid == 1 {
+            finish(status);
+        }
     }
+    sched::exit_current()
 }
 
 /// A page fault in user mode: Ok when the page is now mapped.
-pub fn user_page_fault(addr: u64, access: FaultAccess, present: bool) -> Result<(), FaultError> {
-    let mut guard = CURRENT.lock();
-    let Some(t) = guard.as_mut() else {
-        return Err(FaultError::Segv);
-    };
+pub fn user_page_fault(addr: u64, access: FaultAccess) -> Result<(), FaultError> {
+    let t = sched::current();
     let mut k = Services {
-        aspace: &mut t.aspace,
+        aspace: t.aspace.clone(),
     };
-    lintel_syscall::mm::handle_user_fault(&mut k, &t.proc.mm, addr, access, present)
+    lintel_syscall::mm::handle_user_fault(&mut k, &t.proc.mm, addr, access)
 }
 
-/// Kills the program with `sig` (no handlers are delivered yet), as Linux
-/// would, and reports the fault like Linux's "segfault at" line.
-pub fn kill_current(sig: u8, what: &str, addr: Option<u64>, f: &TrapFrame) -> ! {
-    let comm = match CURRENT.lock().as_mut() {
-        Some(t) => {
-            let mut k = Services {
-                aspace: &mut t.aspace,
-            };
-            lintel_syscall::process::release(&mut k, &mut t.proc);
-            String::from_utf8_lossy(&t.proc.comm).into_owned()
+/// A fault in user mode becomes a signal for the thread (delivered on
+/// the way out). When it will kill the process, it is logged like Linux's
+/// "segfault at" line.
+pub fn user_fault(sig: u8, code: i32, what: &str, addr: Option<u64>, f: &mut TrapFrame) {
+    let t = sched::current();
+    let p = &mut t.proc;
+    let act = p.sighand.get(sig);
+    let fatal = act.handler == lintel_syscall::signal::SIG_DFL
+        || act.handler == lintel_syscall::signal::SIG_IGN
+        || p.blocked & lintel_syscall::signal::bit(sig) != 0;
+    if fatal {
+        let comm = String::from_utf8_lossy(&p.comm).into_owned();
+        let pid = p.pid;
+        match addr {
+            Some(a) => log::warn!(
+                "{comm}[{pid}]: {what} (SIG{}) at address {a:#x} rip {:#x} rsp {:#x} error {:#x}",
+                signame(sig),
+                f.rip,
+                f.rsp,
+                f.error_code
+            ),
+            None => log::warn!(
+                "{comm}[{pid}]: {what} (SIG{}) at rip {:#x} rsp {:#x}",
+                signame(sig),
+                f.rip,
+                f.rsp
+            ),
         }
-        None => String::new(),
-    };
-    match addr {
-        Some(a) => log::warn!(
-            "{comm}[1]: {what} (SIG{}) at address {a:#x} rip {:#x} rsp {:#x} error {:#x}",
-            signame(sig),
-            f.rip,
-            f.rsp,
-            f.error_code
-        ),
-        None => log::warn!(
-            "{comm}[1]: {what} (SIG{}) at rip {:#x} rsp {:#x}",
-            signame(sig),
-            f.rip,
-            f.rsp
-        ),
     }
-    finish(ExitStatus::Signal(sig))
+    let info = SigInfo {
+        signo: sig as i32,
+        code,
+        a: addr.unwrap_or(f.rip),
+        ..Default::default()
+    };
+    lintel_syscall::signal::force(p, sig, info);
+    return_to_user(f);
 }
 
 fn signame(sig: u8) -> &'static str {

@@ -1,4 +1,4 @@
-//! uname, getrandom, resource limits, CPU affinity.
+//! uname, getrandom, resource limits, sysinfo.
 
 use crate::abi::{Rlimit, Utsname};
 use crate::process::RLIM_NLIMITS;
@@ -80,16 +80,17 @@ pub fn sys_setrlimit(cx: &mut Cx, resource: u64, rlim: u64) -> SysResult {
     sys_prlimit64(cx, 0, resource, rlim, 0)
 }
 
-pub fn sys_sched_getaffinity(cx: &mut Cx, pid: u64, len: u64, mask: u64) -> SysResult {
-    if pid != 0 && pid != cx.p.pid as u64 {
-        return Err(Errno::ESRCH);
-    }
-    // The kernel's cpumask is one long (nr_cpu_ids <= 64); smaller buffers are refused.
-    if len < 8 || !len.is_multiple_of(8) {
-        return Err(Errno::EINVAL);
-    }
-    write_val(cx.k, &cx.p.mm, mask, &1u64)?;
-    Ok(8)
+/// sysinfo(2): uptime, memory (mem_unit 1), one process.
+pub fn sys_sysinfo(cx: &mut Cx, info: u64) -> SysResult {
+    let (total, free) = cx.k.memory_stats();
+    let mut b = [0u8; 112];
+    b[..8].copy_from_slice(&(cx.k.monotonic_ns() / 1_000_000_000).to_le_bytes());
+    b[32..40].copy_from_slice(&total.to_le_bytes());
+    b[40..48].copy_from_slice(&free.to_le_bytes());
+    b[80..82].copy_from_slice(&1u16.to_le_bytes());
+    b[104..108].copy_from_slice(&1u32.to_le_bytes());
+    write_bytes(cx.k, &cx.p.mm, info, &b)?;
+    Ok(0)
 }
 
 #[cfg(test)]
@@ -135,29 +136,4 @@ mod tests {
         assert_eq!(t.call("prlimit64", [0, 99, 0, buf, 0, 0]) as i64, -22);
         assert_eq!(t.call("prlimit64", [42, 7, 0, buf, 0, 0]) as i64, -3);
     }
-
-    #[test]
-    fn affinity_is_one_cpu() {
-        let mut t = TestBed::new();
-        let buf = t.scratch();
-        assert_eq!(t.call("sched_getaffinity", [0, 128, buf, 0, 0, 0]), 8);
-        assert_eq!(t.peek(buf, 8), 1u64.to_le_bytes());
-        assert_eq!(
-            t.call("sched_getaffinity", [0, 4, buf, 0, 0, 0]) as i64,
-            -22
-        );
-    }
-}
-
-/// sysinfo(2): uptime, memory (mem_unit 1), one process.
-pub fn sys_sysinfo(cx: &mut Cx, info: u64) -> SysResult {
-    let (total, free) = cx.k.memory_stats();
-    let mut b = [0u8; 112];
-    b[..8].copy_from_slice(&(cx.k.monotonic_ns() / 1_000_000_000).to_le_bytes());
-    b[32..40].copy_from_slice(&total.to_le_bytes());
-    b[40..48].copy_from_slice(&free.to_le_bytes());
-    b[80..82].copy_from_slice(&1u16.to_le_bytes());
-    b[104..108].copy_from_slice(&1u32.to_le_bytes());
-    write_bytes(cx.k, &cx.p.mm, info, &b)?;
-    Ok(0)
 }

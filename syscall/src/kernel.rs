@@ -1,7 +1,8 @@
 //! What the system-call layer needs from the kernel. `kernel/` implements it
 //! over real page tables and devices; `testkit` over plain buffers.
 
-use crate::Errno;
+use crate::process::VmShare;
+use crate::{Errno, Process, Regs};
 
 pub trait Kernel {
     /// Makes the user page at `page` present with `prot` (PROT_*), zero-filled
@@ -43,4 +44,23 @@ pub trait Kernel {
 
     /// Total and free RAM in bytes (sysinfo, /proc/meminfo).
     fn memory_stats(&self) -> (u64, u64);
+
+    /// Starts a new thread running `child` from `regs`, in the caller's
+    /// address space or a copy of it (`vm`), with FS base `tls` (else the
+    /// caller's).
+    fn spawn(
+        &mut self,
+        child: Process,
+        regs: Regs,
+        vm: VmShare,
+        tls: Option<u64>,
+    ) -> Result<(), Errno>;
+    /// Gives the calling thread a new, empty address space (execve); the
+    /// old one lives on while other threads or processes use it.
+    fn exec_address_space(&mut self) -> Result<(), Errno>;
+    /// The caller's x87/SSE state in FXSAVE format (signal frames), and back.
+    fn fpu_save(&mut self, area: &mut [u8; 512]);
+    fn fpu_restore(&mut self, area: &[u8; 512]);
+    /// Lets other runnable threads run first (sched_yield).
+    fn yield_now(&mut self);
 }

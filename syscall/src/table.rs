@@ -1,7 +1,7 @@
 //! The system-call table: one declarative list from `Sysno` to a typed
 //! handler. Raw registers are decoded here, at the boundary.
 
-use crate::{fs, info, mm, process, signal, time, Cx, Errno, Kernel, Process, SysResult};
+use crate::{fs, info, mm, process, signal, time, Cx, Errno, Kernel, Process, Regs, SysResult};
 use syscalls::{Sysno, SysnoMap};
 
 type Handler = fn(&mut Cx, &[u64; 6]) -> SysResult;
@@ -36,7 +36,17 @@ static TABLE: SysnoMap<Handler> = SysnoMap::from_slice(&[
     (Sysno::pipe, h!(fs::sys_pipe, 0)),
     (Sysno::pipe2, h!(fs::sys_pipe2, 0, 1)),
     (Sysno::poll, h!(fs::sys_poll, 0, 1, 2)),
-    (Sysno::ppoll, h!(fs::sys_ppoll, 0, 1, 2, 3)),
+    (Sysno::ppoll, h!(fs::sys_ppoll, 0, 1, 2, 3, 4)),
+    (Sysno::select, h!(fs::sys_select, 0, 1, 2, 3, 4)),
+    (Sysno::pselect6, h!(fs::sys_pselect6, 0, 1, 2, 3, 4, 5)),
+    (Sysno::eventfd, h!(fs::sys_eventfd, 0)),
+    (Sysno::eventfd2, h!(fs::sys_eventfd2, 0, 1)),
+    (Sysno::timerfd_create, h!(fs::sys_timerfd_create, 0, 1)),
+    (
+        Sysno::timerfd_settime,
+        h!(fs::sys_timerfd_settime, 0, 1, 2, 3),
+    ),
+    (Sysno::timerfd_gettime, h!(fs::sys_timerfd_gettime, 0, 1)),
     // fs: metadata
     (Sysno::stat, h!(fs::sys_stat, 0, 1)),
     (Sysno::lstat, h!(fs::sys_lstat, 0, 1)),
@@ -113,12 +123,54 @@ static TABLE: SysnoMap<Handler> = SysnoMap::from_slice(&[
     (Sysno::getsid, h!(process::sys_getsid, 0)),
     (Sysno::setsid, h!(process::sys_setsid)),
     (Sysno::setpgid, h!(process::sys_setpgid, 0, 1)),
-    (Sysno::sched_yield, h!(process::sys_sched_yield)),
+    (Sysno::sched_yield, h!(process::sched::sys_sched_yield)),
+    (
+        Sysno::sched_getscheduler,
+        h!(process::sched::sys_sched_getscheduler, 0),
+    ),
+    (
+        Sysno::sched_setscheduler,
+        h!(process::sched::sys_sched_setscheduler, 0, 1, 2),
+    ),
+    (
+        Sysno::sched_getparam,
+        h!(process::sched::sys_sched_getparam, 0, 1),
+    ),
+    (
+        Sysno::sched_setparam,
+        h!(process::sched::sys_sched_setparam, 0, 1),
+    ),
+    (
+        Sysno::sched_get_priority_max,
+        h!(process::sched::sys_sched_get_priority_max, 0),
+    ),
+    (
+        Sysno::sched_get_priority_min,
+        h!(process::sched::sys_sched_get_priority_min, 0),
+    ),
+    (
+        Sysno::sched_rr_get_interval,
+        h!(process::sched::sys_sched_rr_get_interval, 0, 1),
+    ),
+    (
+        Sysno::sched_getaffinity,
+        h!(process::sched::sys_sched_getaffinity, 0, 1, 2),
+    ),
+    (
+        Sysno::sched_setaffinity,
+        h!(process::sched::sys_sched_setaffinity, 0, 1, 2),
+    ),
     (Sysno::arch_prctl, h!(process::sys_arch_prctl, 0, 1)),
     (Sysno::execve, h!(process::sys_execve, 0, 1, 2)),
     (Sysno::execveat, h!(process::sys_execveat, 0, 1, 2, 3, 4)),
     (Sysno::futex, h!(process::sys_futex, 0, 1, 2, 3, 4, 5)),
-    // signals (recorded)
+    (Sysno::clone, h!(process::sys_clone, 0, 1, 2, 3, 4)),
+    (Sysno::clone3, h!(process::sys_clone3, 0, 1)),
+    (Sysno::fork, h!(process::sys_fork)),
+    (Sysno::vfork, h!(process::sys_vfork)),
+    (Sysno::wait4, h!(process::sys_wait4, 0, 1, 2, 3)),
+    (Sysno::waitid, h!(process::sys_waitid, 0, 1, 2, 3, 4)),
+    // signals
     (
         Sysno::rt_sigaction,
         h!(signal::sys_rt_sigaction, 0, 1, 2, 3),
@@ -128,6 +180,20 @@ static TABLE: SysnoMap<Handler> = SysnoMap::from_slice(&[
         h!(signal::sys_rt_sigprocmask, 0, 1, 2, 3),
     ),
     (Sysno::rt_sigpending, h!(signal::sys_rt_sigpending, 0, 1)),
+    (Sysno::rt_sigreturn, h!(signal::sys_rt_sigreturn)),
+    (Sysno::rt_sigsuspend, h!(signal::sys_rt_sigsuspend, 0, 1)),
+    (
+        Sysno::rt_sigtimedwait,
+        h!(signal::sys_rt_sigtimedwait, 0, 1, 2, 3),
+    ),
+    (Sysno::sigaltstack, h!(signal::sys_sigaltstack, 0, 1)),
+    (Sysno::kill, h!(signal::sys_kill, 0, 1)),
+    (Sysno::tgkill, h!(signal::sys_tgkill, 0, 1, 2)),
+    (Sysno::tkill, h!(signal::sys_tkill, 0, 1)),
+    (Sysno::pause, h!(signal::sys_pause)),
+    (Sysno::alarm, h!(signal::sys_alarm, 0)),
+    (Sysno::setitimer, h!(signal::sys_setitimer, 0, 1, 2)),
+    (Sysno::getitimer, h!(signal::sys_getitimer, 0, 1)),
     // time
     (Sysno::clock_gettime, h!(time::sys_clock_gettime, 0, 1)),
     (Sysno::clock_getres, h!(time::sys_clock_getres, 0, 1)),
@@ -146,24 +212,40 @@ static TABLE: SysnoMap<Handler> = SysnoMap::from_slice(&[
     (Sysno::prlimit64, h!(info::sys_prlimit64, 0, 1, 2, 3)),
     (Sysno::getrlimit, h!(info::sys_getrlimit, 0, 1)),
     (Sysno::setrlimit, h!(info::sys_setrlimit, 0, 1)),
-    (
-        Sysno::sched_getaffinity,
-        h!(info::sys_sched_getaffinity, 0, 1, 2),
-    ),
     (Sysno::sysinfo, h!(info::sys_sysinfo, 0)),
 ]);
 
-/// Runs system call `nr` for `p`; returns the value for `rax` (negative errno on failure).
-pub fn dispatch(k: &mut dyn Kernel, p: &mut Process, nr: u64, args: [u64; 6]) -> u64 {
+/// Runs the system call in `regs.rax` for `p` and stores its result there
+/// (negative errno on failure). A call interrupted by a signal with
+/// ERESTART* shows EINTR and is noted in `p.restart` for the delivery code.
+pub fn dispatch(k: &mut dyn Kernel, p: &mut Process, regs: &mut Regs) {
+    let nr = regs.rax;
+    let args = regs.args();
     let sysno = usize::try_from(nr).ok().and_then(Sysno::new);
     let Some(handler) = sysno.and_then(|s| TABLE.get(s)) else {
-        return enosys(p, sysno, nr);
+        regs.rax = enosys(p, sysno, nr);
+        return;
     };
-    let mut cx = Cx { k, p };
-    match handler(&mut cx, &args) {
+    let mut cx = Cx::new(k, p, regs);
+    let r = handler(&mut cx, &args);
+    regs.rax = match r {
         Ok(v) => v,
+        Err(e) if is_restart(e) => {
+            p.restart = Some((nr, e));
+            errno_ret(Errno::EINTR)
+        }
         Err(e) => errno_ret(e),
-    }
+    };
+}
+
+fn is_restart(e: Errno) -> bool {
+    matches!(
+        e,
+        Errno::ERESTARTSYS
+            | Errno::ERESTARTNOINTR
+            | Errno::ERESTARTNOHAND
+            | Errno::ERESTART_RESTARTBLOCK
+    )
 }
 
 fn errno_ret(e: Errno) -> u64 {
@@ -197,14 +279,17 @@ mod tests {
     fn unknown_and_unimplemented_calls_are_enosys() {
         let mut t = TestBed::new();
         assert_eq!(t.call_nr(99999, [0; 6]) as i64, -38);
-        assert_eq!(t.call("fork", [0; 6]) as i64, -38);
-        assert!(t.p.enosys_seen.contains(syscalls::Sysno::fork));
+        assert_eq!(t.call("acct", [0; 6]) as i64, -38);
+        assert!(t.p.enosys_seen.contains(syscalls::Sysno::acct));
     }
 
     #[test]
     fn exit_group_records_the_low_byte() {
         let mut t = TestBed::new();
         t.call("exit_group", [0x1234, 0, 0, 0, 0, 0]);
-        assert_eq!(t.p.exit, Some(crate::ExitStatus::Code(0x34)));
+        assert_eq!(
+            t.p.exit,
+            Some(crate::process::Exit::Group(crate::ExitStatus::Code(0x34)))
+        );
     }
 }

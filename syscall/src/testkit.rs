@@ -25,6 +25,9 @@ pub struct FakeKernel {
     pub dirty: alloc::collections::BTreeSet<u64>,
     /// Refuse to populate more than this many pages (ENOMEM tests).
     pub page_limit: Option<usize>,
+    /// Threads and processes started by clone/fork, with their registers.
+    pub spawned: Vec<(Process, crate::Regs, crate::process::VmShare, Option<u64>)>,
+    pub fpu: Vec<u8>,
 }
 
 impl FakeKernel {
@@ -148,11 +151,36 @@ impl Kernel for FakeKernel {
     fn memory_stats(&self) -> (u64, u64) {
         (512 << 20, 256 << 20)
     }
+    fn spawn(
+        &mut self,
+        child: Process,
+        regs: crate::Regs,
+        vm: crate::process::VmShare,
+        tls: Option<u64>,
+    ) -> Result<(), Errno> {
+        self.spawned.push((child, regs, vm, tls));
+        Ok(())
+    }
+    fn exec_address_space(&mut self) -> Result<(), Errno> {
+        self.pages.clear();
+        Ok(())
+    }
+    fn fpu_save(&mut self, area: &mut [u8; 512]) {
+        let n = self.fpu.len().min(512);
+        area[..n].copy_from_slice(&self.fpu[..n]);
+    }
+    fn fpu_restore(&mut self, area: &[u8; 512]) {
+        self.fpu = area.to_vec();
+    }
+    fn yield_now(&mut self) {}
 }
 
 pub struct TestBed {
     pub k: FakeKernel,
     pub p: Process,
+    /// The calling thread's registers (a system call's number and
+    /// arguments go in; its result and any new context come out).
+    pub regs: crate::Regs,
 }
 
 impl TestBed {
@@ -170,11 +198,12 @@ impl TestBed {
             b"",
             MountFlags::empty(),
         );
-        let mut p = Process::new(1, Arc::new(vfs), root);
+        let mut p = Process::new(Arc::new(vfs), root);
         p.comm = b"test".to_vec();
         TestBed {
             k: FakeKernel::default(),
             p,
+            regs: crate::Regs::user_entry(0x401000, 0x7fff_0000),
         }
     }
 
@@ -184,7 +213,12 @@ impl TestBed {
     }
 
     pub fn call_nr(&mut self, nr: u64, args: [u64; 6]) -> u64 {
-        dispatch(&mut self.k, &mut self.p, nr, args)
+        let r = &mut self.regs;
+        (r.rax, r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9) =
+            (nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+        r.vector = crate::SYSCALL_VECTOR;
+        dispatch(&mut self.k, &mut self.p, r);
+        self.regs.rax
     }
 
     /// A fresh read-write page-aligned area of 64 KiB.

@@ -26,10 +26,25 @@ fn clock_ns(cx: &Cx, clock: u64) -> Result<u64, Errno> {
         | CLOCK_MONOTONIC_COARSE
         | CLOCK_BOOTTIME
         | CLOCK_BOOTTIME_ALARM => cx.k.monotonic_ns(),
-        // One thread that has had the CPU since boot: its CPU time is the uptime.
-        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => cx.k.monotonic_ns(),
+        CLOCK_PROCESS_CPUTIME_ID => process_cpu_ns(cx),
+        CLOCK_THREAD_CPUTIME_ID => cx.p.thread.cpu_time(cx.k.monotonic_ns()),
         _ => return Err(Errno::EINVAL),
     })
+}
+
+/// The CPU time of every thread of the process, live and ended.
+pub(crate) fn process_cpu_ns(cx: &Cx) -> u64 {
+    let now = cx.k.monotonic_ns();
+    let dead =
+        cx.p.group
+            .dead_cpu_ns
+            .load(core::sync::atomic::Ordering::Relaxed);
+    let t = cx.p.sys.table.lock();
+    let live: u64 = t
+        .procs
+        .get(&cx.p.pid)
+        .map_or(0, |e| e.threads.iter().map(|th| th.cpu_time(now)).sum());
+    dead + live
 }
 
 fn timespec(ns: u64) -> Timespec {
@@ -115,20 +130,28 @@ fn read_timespec(cx: &mut Cx, at: u64) -> Result<u64, Errno> {
     Ok(ts.sec.saturating_mul(1_000_000_000).saturating_add(ts.nsec))
 }
 
-/// Sleeps until the monotonic clock reaches `deadline` (no signal can
-/// interrupt it yet, so `rem` is never written).
-fn sleep_until(cx: &mut Cx, deadline: u64) -> SysResult {
-    cx.k.wait_until(&mut || false, Some(deadline));
-    Ok(0)
+/// Sleeps until the monotonic clock reaches `deadline`. A handled signal
+/// ends the sleep with EINTR and, for relative sleeps, the time left in `rem`.
+fn sleep_until(cx: &mut Cx, deadline: u64, rem: u64) -> SysResult {
+    match cx.wait(&mut || false, Some(deadline)) {
+        Ok(_) => Ok(0),
+        Err(_) => {
+            if rem != 0 {
+                let left = timespec(deadline.saturating_sub(cx.k.monotonic_ns()));
+                write_val(cx.k, &cx.p.mm, rem, &left)?;
+            }
+            Err(Errno::EINTR)
+        }
+    }
 }
 
-pub fn sys_nanosleep(cx: &mut Cx, req: u64, _rem: u64) -> SysResult {
+pub fn sys_nanosleep(cx: &mut Cx, req: u64, rem: u64) -> SysResult {
     let ns = read_timespec(cx, req)?;
     let deadline = cx.k.monotonic_ns().saturating_add(ns);
-    sleep_until(cx, deadline)
+    sleep_until(cx, deadline, rem)
 }
 
-pub fn sys_clock_nanosleep(cx: &mut Cx, clock: u64, flags: u64, req: u64, _rem: u64) -> SysResult {
+pub fn sys_clock_nanosleep(cx: &mut Cx, clock: u64, flags: u64, req: u64, rem: u64) -> SysResult {
     let realtime = match clock {
         CLOCK_REALTIME | CLOCK_TAI => true,
         CLOCK_MONOTONIC | CLOCK_BOOTTIME => false,
@@ -146,16 +169,25 @@ pub fn sys_clock_nanosleep(cx: &mut Cx, clock: u64, flags: u64, req: u64, _rem: 
     } else {
         ns
     };
-    sleep_until(cx, deadline)
+    sleep_until(
+        cx,
+        deadline,
+        if flags & TIMER_ABSTIME == 0 { rem } else { 0 },
+    )
 }
 
-/// `struct tms` in clock ticks (USER_HZ = 100): the process has had the CPU
-/// since boot; children come with fork.
+/// `struct tms` in clock ticks (USER_HZ = 100): CPU time of the process
+/// and of its reaped children (all counted as user time); returns the uptime.
 pub fn sys_times(cx: &mut Cx, buf: u64) -> SysResult {
     let ticks = cx.k.monotonic_ns() / 10_000_000;
     if buf != 0 {
         let mut b = [0u8; 32];
-        b[..8].copy_from_slice(&ticks.to_le_bytes());
+        let children =
+            cx.p.group
+                .children_cpu_ns
+                .load(core::sync::atomic::Ordering::Relaxed);
+        b[..8].copy_from_slice(&(process_cpu_ns(cx) / 10_000_000).to_le_bytes());
+        b[16..24].copy_from_slice(&(children / 10_000_000).to_le_bytes());
         crate::user::write_bytes(cx.k, &cx.p.mm, buf, &b)?;
     }
     Ok(ticks)
@@ -167,8 +199,13 @@ const RUSAGE_THREAD: i64 = 1;
 
 pub fn sys_getrusage(cx: &mut Cx, who: u64, usage: u64) -> SysResult {
     let ns = match who as i64 {
-        RUSAGE_SELF | RUSAGE_THREAD => cx.k.monotonic_ns(),
-        RUSAGE_CHILDREN => 0,
+        RUSAGE_SELF => process_cpu_ns(cx),
+        RUSAGE_THREAD => cx.p.thread.cpu_time(cx.k.monotonic_ns()),
+        RUSAGE_CHILDREN => {
+            cx.p.group
+                .children_cpu_ns
+                .load(core::sync::atomic::Ordering::Relaxed)
+        }
         _ => return Err(Errno::EINVAL),
     };
     // struct rusage: utime, stime (timevals), then 14 longs; maxrss in KiB.
@@ -212,6 +249,11 @@ mod sleep_tests {
     fn times_and_rusage() {
         let mut t = TestBed::new();
         let buf = t.scratch();
+        // On the CPU from 0.5 s to 2.5 s of uptime, and 0.5 s in an ended thread.
+        t.p.thread.switch_in(500_000_000);
+        t.p.group
+            .dead_cpu_ns
+            .store(500_000_000, core::sync::atomic::Ordering::Relaxed);
         t.k.mono = 2_500_000_000;
         assert_eq!(t.call("times", [buf, 0, 0, 0, 0, 0]), 250);
         assert_eq!(t.peek(buf, 8), 250u64.to_le_bytes());

@@ -152,8 +152,8 @@ mod tests {
         fn write(&self, d: &[u8]) -> VfsResult<usize> {
             Ok(d.len())
         }
-        fn poll(&self) -> (bool, bool, bool) {
-            (true, true, false)
+        fn poll(&self) -> crate::PollEvents {
+            crate::PollEvents::READABLE | crate::PollEvents::WRITABLE
         }
         fn mode(&self) -> u32 {
             0o020666

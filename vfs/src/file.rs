@@ -2,7 +2,7 @@
 //! shares: the object, the offset and the status flags.
 
 use crate::mount::Path;
-use crate::types::{Errno, OpenFlags, VfsResult};
+use crate::types::{Errno, OpenFlags, PollEvents, VfsResult};
 use crate::vnode::{Handle, VnodeRef};
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -14,8 +14,9 @@ use spin::Mutex;
 pub trait FileOps: Send + Sync {
     fn read(&self, buf: &mut [u8]) -> VfsResult<usize>;
     fn write(&self, data: &[u8]) -> VfsResult<usize>;
-    /// (readable, writable, hang-up)
-    fn poll(&self) -> (bool, bool, bool);
+    /// What the file is ready for now, as Linux's `f_op->poll` mask
+    /// (poll filters it by the events asked for; ERR and HUP always count).
+    fn poll(&self) -> PollEvents;
     /// The `st_mode` type and permission bits fstat reports.
     fn mode(&self) -> u32;
     fn ioctl(&self, _req: u64, _arg: u64) -> VfsResult<u64> {

@@ -16,6 +16,7 @@ pub mod mount;
 pub mod namei;
 pub mod types;
 pub mod vnode;
+pub mod wake;
 
 pub use dentry::Dentry;
 pub use fdtable::FdTable;
@@ -25,3 +26,4 @@ pub use mount::{Mount, MountFlags, MountTable, Path};
 pub use namei::{Follow, Resolver};
 pub use types::*;
 pub use vnode::{Handle, Vnode, VnodeRef};
+pub use wake::wake_waiters;

@@ -156,6 +156,40 @@ pub const NAME_MAX: usize = 255;
 pub const PATH_MAX: usize = 4096;
 
 bitflags::bitflags! {
+    /// poll(2) events: what a file is ready for now (Linux's values).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub struct PollEvents: u16 {
+        const IN = 0x1;
+        const PRI = 0x2;
+        const OUT = 0x4;
+        const ERR = 0x8;
+        const HUP = 0x10;
+        const NVAL = 0x20;
+        const RDNORM = 0x40;
+        const RDBAND = 0x80;
+        const WRNORM = 0x100;
+        const WRBAND = 0x200;
+        const RDHUP = 0x2000;
+    }
+}
+
+impl PollEvents {
+    /// Readable: data, or an end a read reports at once (EOF, error).
+    pub const READABLE: PollEvents = PollEvents::IN.union(PollEvents::RDNORM);
+    pub const WRITABLE: PollEvents = PollEvents::OUT.union(PollEvents::WRNORM);
+
+    /// Whether a read would not block (data, end of file or an error).
+    pub fn can_read(self) -> bool {
+        self.intersects(PollEvents::IN | PollEvents::HUP | PollEvents::ERR | PollEvents::RDHUP)
+    }
+
+    /// Whether a write would not block (room, or an error to report).
+    pub fn can_write(self) -> bool {
+        self.intersects(PollEvents::OUT | PollEvents::ERR | PollEvents::HUP)
+    }
+}
+
+bitflags::bitflags! {
     /// open(2) flags (x86_64 values).
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub struct OpenFlags: u32 {

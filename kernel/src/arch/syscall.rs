@@ -121,8 +121,11 @@ pub fn set_kernel_stack(top: u64) {
 }
 
 /// Whether SYSRET can resume `f` (it #GPs in ring 0 on a non-canonical RIP).
+/// A frame rewritten by rt_sigreturn (vector changed) needs IRETQ too, to
+/// restore rcx and r11.
 fn sysret_ok(f: &TrapFrame) -> bool {
-    f.rip < 0x0000_8000_0000_0000
+    f.vector == lintel_syscall::SYSCALL_VECTOR
+        && f.rip < 0x0000_8000_0000_0000
         && f.cs == USER_CS as u64
         && f.ss == USER_DS as u64
         && f.rflags & (1 << 16) == 0

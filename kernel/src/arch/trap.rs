@@ -6,39 +6,9 @@
 use core::arch::global_asm;
 
 /// Registers saved on kernel entry, lowest address first (the push order
-/// of `trap_common` and `syscall_entry` in reverse).
-#[repr(C)]
-#[derive(Debug, Clone, Default)]
-pub struct TrapFrame {
-    pub r15: u64,
-    pub r14: u64,
-    pub r13: u64,
-    pub r12: u64,
-    pub r11: u64,
-    pub r10: u64,
-    pub r9: u64,
-    pub r8: u64,
-    pub rbp: u64,
-    pub rdi: u64,
-    pub rsi: u64,
-    pub rdx: u64,
-    pub rcx: u64,
-    pub rbx: u64,
-    pub rax: u64,
-    pub vector: u64,
-    pub error_code: u64,
-    pub rip: u64,
-    pub cs: u64,
-    pub rflags: u64,
-    pub rsp: u64,
-    pub ss: u64,
-}
-
-impl TrapFrame {
-    pub fn from_user(&self) -> bool {
-        self.cs & 3 == 3
-    }
-}
+/// of `trap_common` and `syscall_entry` in reverse): the syscall layer's
+/// `Regs`, so system calls, signals and clone work on the frame directly.
+pub type TrapFrame = lintel_syscall::Regs;
 
 global_asm!(
     r#"
@@ -1371,26 +1341,10 @@ isr_table:
 
 extern "C" {
     static isr_table: [u64; 256];
-    fn trap_return() -> !;
 }
 
 /// The entry stub addresses, for the IDT.
 pub fn stubs() -> &'static [u64; 256] {
     // SAFETY: `isr_table` is an immutable table defined in the asm above.
     unsafe { &isr_table }
-}
-
-/// Enters user mode (or resumes any context) by restoring `frame`, which
-/// must sit at the top of the current kernel stack.
-pub fn return_to(frame: *const TrapFrame) -> ! {
-    // SAFETY: `frame` is a complete TrapFrame; trap_return pops it and IRETQs.
-    unsafe {
-        core::arch::asm!(
-            "mov rsp, {0}",
-            "jmp {1}",
-            in(reg) frame,
-            sym trap_return,
-            options(noreturn)
-        )
-    }
 }

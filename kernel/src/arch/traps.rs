@@ -45,14 +45,18 @@ extern "C" fn trap_handler(f: &mut TrapFrame) {
     let v = f.vector;
     if v == crate::virtio::irq::VIRTIO_VECTOR as u64 {
         crate::virtio::irq::handle();
-        return;
+        return back_to_user(f);
     }
     if v == crate::virtio::irq::INTX_VECTOR as u64 {
         crate::virtio::irq::handle_intx();
-        return;
+        return back_to_user(f);
     }
     if v == crate::virtio::irq::TICK_VECTOR as u64 {
         crate::virtio::irq::handle_tick();
+        if f.from_user() {
+            // Preemption: another thread may run before this one resumes.
+            crate::task::preempt(f);
+        }
         return;
     }
     if v == 0xff {
@@ -74,7 +78,7 @@ extern "C" fn trap_handler(f: &mut TrapFrame) {
             f.rsp
         );
     }
-    let (sig, detail) = match v {
+    let (sig, detail0, detail1) = match v {
         14 => {
             let addr = cr2();
             let access = if f.error_code & 0x10 != 0 {
@@ -84,19 +88,51 @@ extern "C" fn trap_handler(f: &mut TrapFrame) {
             } else {
                 FaultAccess::Read
             };
-            match crate::task::user_page_fault(addr, access, f.error_code & 1 != 0) {
-                Ok(()) => return,
-                Err(FaultError::Segv) => (SIGSEGV, Some(addr)),
+            match crate::task::user_page_fault(addr, access) {
+                Ok(()) => return back_to_user(f),
                 Err(FaultError::OutOfMemory) => {
-                    crate::task::kill_current(SIGKILL, "out of memory", Some(addr), f)
+                    (SIGKILL, FaultError::OutOfMemory.si_code(), Some(addr))
                 }
+                Err(e) => (SIGSEGV, e.si_code(), Some(addr)),
             }
         }
-        0 | 16 | 19 => (SIGFPE, None),
-        6 => (SIGILL, None),
-        1 | 3 => (SIGTRAP, None),
-        17 => (SIGBUS, None),
-        _ => (SIGSEGV, None),
+        0 => (SIGFPE, 1, None), // FPE_INTDIV
+        16 => (SIGFPE, 0x80, None),
+        19 => (SIGFPE, simd_code(), None),
+        6 => (SIGILL, 2, None), // ILL_ILLOPN
+        1 | 3 => (SIGTRAP, 0x80, None),
+        17 => (SIGBUS, 1, None), // BUS_ADRALN
+        // General protection (e.g. a non-canonical address): SI_KERNEL, address 0.
+        _ => (SIGSEGV, 0x80, Some(0)),
     };
-    crate::task::kill_current(sig, name(v), detail, f);
+    let what = if sig == SIGKILL {
+        "out of memory"
+    } else {
+        name(v)
+    };
+    crate::task::user_fault(sig, detail0, what, detail1, f);
+}
+
+/// An interrupt that arrived in user mode returns through the same path
+/// as a system call (signals, exit).
+fn back_to_user(f: &mut TrapFrame) {
+    if f.from_user() {
+        crate::task::return_to_user(f);
+    }
+}
+
+/// si_code for a SIMD floating-point exception, from MXCSR's flags.
+fn simd_code() -> i32 {
+    let mut m: u32 = 0;
+    // SAFETY: STMXCSR stores the 32-bit MXCSR into `m`.
+    unsafe { core::arch::asm!("stmxcsr [{0}]", in(reg) &mut m, options(nostack)) };
+    let flags = m & 0x3f & !((m >> 7) & 0x3f);
+    match flags {
+        f if f & 1 != 0 => 7,  // FPE_FLTINV
+        f if f & 4 != 0 => 3,  // FPE_FLTDIV
+        f if f & 8 != 0 => 4,  // FPE_FLTOVF
+        f if f & 16 != 0 => 5, // FPE_FLTUND
+        f if f & 32 != 0 => 6, // FPE_FLTRES
+        _ => 0,
+    }
 }

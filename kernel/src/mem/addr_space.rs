@@ -1,5 +1,8 @@
 //! A program's address space: its own top-level page table sharing the
-//! kernel half. Pages are 4 KiB, backed by frames it owns.
+//! kernel half. Pages are 4 KiB, backed by frames it owns — alone, or with
+//! other address spaces after fork: private pages then stay read-only
+//! until the first write copies them (copy-on-write); pages of MAP_SHARED
+//! mappings (marked SHARED) stay one frame for all.
 
 use super::frame;
 use super::paging::{self, NO_EXECUTE, PRESENT, USER, WRITABLE};
@@ -10,6 +13,10 @@ use lintel_syscall::Errno;
 pub struct AddressSpace {
     pml4: u64,
 }
+
+/// A software PTE bit: the page belongs to a MAP_SHARED mapping, so a
+/// frame with several owners is still written in place.
+const SHARED: u64 = 1 << 9;
 
 fn pte_flags(prot: u32) -> u64 {
     if prot == 0 {
@@ -32,17 +39,68 @@ impl AddressSpace {
         })
     }
 
+    pub fn pml4(&self) -> u64 {
+        self.pml4
+    }
+
     pub fn activate(&self) {
         paging::load_cr3(self.pml4);
     }
 
+    /// Makes `page` present; a write-allowed page shared copy-on-write
+    /// gets its own frame (or, as the last owner, just becomes writable).
     pub fn populate(&mut self, page: u64, prot: u32) -> Result<(), Errno> {
         let e = paging::entry(self.pml4, page, true).ok_or(Errno::ENOMEM)?;
         if *e & PRESENT == 0 {
             let f = frame::alloc_zeroed().ok_or(Errno::ENOMEM)?;
             *e = f | pte_flags(prot);
+        } else if prot & PROT_WRITE != 0 && *e & WRITABLE == 0 {
+            Self::unshare(e, page, prot)?;
         }
         Ok(())
+    }
+
+    /// Breaks copy-on-write sharing of the present page `e` maps.
+    fn unshare(e: &mut u64, page: u64, prot: u32) -> Result<(), Errno> {
+        let old = paging::pte_addr(*e);
+        let keep = *e & SHARED;
+        if keep == 0 && frame::owners(old) > 1 {
+            let f = frame::alloc().ok_or(Errno::ENOMEM)?;
+            phys::copy_frame(old, f);
+            *e = f | pte_flags(prot);
+            frame::free(old);
+        } else {
+            *e = old | pte_flags(prot) | keep;
+        }
+        paging::flush(page);
+        Ok(())
+    }
+
+    /// A copy for a forked child: private pages become copy-on-write in
+    /// both, pages inside `shared` ranges stay shared. None without memory
+    /// for page tables (what was copied is released).
+    pub fn fork(&mut self, master: u64, shared: &[(u64, u64)]) -> Option<AddressSpace> {
+        let child = AddressSpace::new(master)?;
+        let mut ok = true;
+        paging::for_each_leaf(self.pml4, 0, lintel_syscall::mm::USER_END, |v, e| {
+            if !ok {
+                return;
+            }
+            let Some(ce) = paging::entry(child.pml4, v, true) else {
+                ok = false;
+                return;
+            };
+            if shared.iter().any(|&(s, end)| v >= s && v < end) {
+                *e |= SHARED;
+            } else if *e & WRITABLE != 0 && *e & SHARED == 0 {
+                *e &= !WRITABLE;
+            }
+            *ce = *e;
+            frame::share(paging::pte_addr(*e));
+        });
+        // The parent's pages just lost their write permission.
+        paging::load_cr3(paging::current_cr3());
+        ok.then_some(child)
     }
 
     /// The physical address behind a populated user address.
@@ -70,7 +128,25 @@ impl AddressSpace {
     }
 
     pub fn copy_out(&mut self, addr: u64, data: &[u8]) {
+        let pml4 = self.pml4;
         Self::chunks(addr, data.len(), |a, r| {
+            // The kernel writes even to read-only pages (the loader); a
+            // page shared copy-on-write must get its own frame first.
+            if let Some(e) = paging::entry(pml4, a, false) {
+                if *e & PRESENT != 0
+                    && *e & (WRITABLE | SHARED) == 0
+                    && frame::owners(paging::pte_addr(*e)) > 1
+                {
+                    let flags = *e & !0x000f_ffff_ffff_f000;
+                    let old = paging::pte_addr(*e);
+                    if let Some(f) = frame::alloc() {
+                        phys::copy_frame(old, f);
+                        *e = f | flags;
+                        frame::free(old);
+                        paging::flush(a & !(FRAME_SIZE - 1));
+                    }
+                }
+            }
             phys::copy_to(self.phys(a), &data[r])
         });
     }
@@ -98,7 +174,14 @@ impl AddressSpace {
 
     pub fn protect(&mut self, start: u64, len: u64, prot: u32) {
         paging::for_each_leaf(self.pml4, start, start.saturating_add(len), |v, e| {
-            *e = paging::pte_addr(*e) | pte_flags(prot);
+            let a = paging::pte_addr(*e);
+            let keep = *e & SHARED;
+            let mut f = pte_flags(prot) | keep;
+            // A copy-on-write page stays read-only until written.
+            if keep == 0 && frame::owners(a) > 1 {
+                f &= !WRITABLE;
+            }
+            *e = a | f;
             paging::flush(v);
         });
     }

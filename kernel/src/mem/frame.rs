@@ -137,7 +137,34 @@ pub fn alloc_zeroed() -> Option<u64> {
     Some(f)
 }
 
+/// Extra owners of frames mapped by more than one address space (fork's
+/// copy-on-write pages, MAP_SHARED pages): a frame here is freed only when
+/// its last owner lets go. Most frames have one owner and no entry.
+static SHARED: Mutex<alloc::collections::BTreeMap<u64, u32>> =
+    Mutex::new(alloc::collections::BTreeMap::new());
+
+/// One more owner for `phys`.
+pub fn share(phys: u64) {
+    *SHARED.lock().entry(phys).or_insert(0) += 1;
+}
+
+/// How many owners `phys` has.
+pub fn owners(phys: u64) -> u32 {
+    1 + SHARED.lock().get(&phys).copied().unwrap_or(0)
+}
+
+/// One owner lets go of `phys`; the last one returns it to the allocator.
 pub fn free(phys: u64) {
+    {
+        let mut s = SHARED.lock();
+        if let Some(n) = s.get_mut(&phys) {
+            *n -= 1;
+            if *n == 0 {
+                s.remove(&phys);
+            }
+            return;
+        }
+    }
     if let Some(a) = FRAMES.lock().as_mut() {
         a.free(phys);
     }

@@ -43,3 +43,16 @@ pub fn copy_to(phys: u64, data: &[u8]) {
     // SAFETY: as for `copy_from`.
     unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), to_virt(phys) as *mut u8, data.len()) }
 }
+
+/// Copies a whole frame (copy-on-write).
+pub fn copy_frame(from: u64, to: u64) {
+    // SAFETY: both are distinct frames: `from` mapped by the caller's
+    // address space, `to` fresh from the allocator.
+    unsafe {
+        core::ptr::copy_nonoverlapping(
+            to_virt(from) as *const u8,
+            to_virt(to) as *mut u8,
+            FRAME_SIZE as usize,
+        )
+    }
+}

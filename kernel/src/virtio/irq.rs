@@ -85,6 +85,7 @@ pub fn enable_msix(d: &PciDevice) -> bool {
 /// Called from the trap handler for VIRTIO_VECTOR.
 pub fn handle() {
     IRQS.fetch_add(1, Ordering::Release);
+    crate::sched::wake_all();
     eoi();
 }
 
@@ -106,11 +107,13 @@ pub fn handle_intx() {
         }
     }
     IRQS.fetch_add(1, Ordering::Release);
+    crate::sched::wake_all();
     eoi();
 }
 
 /// Called for TICK_VECTOR.
 pub fn handle_tick() {
+    crate::sched::tick();
     eoi();
 }
 

@@ -31,7 +31,7 @@ impl Cx<'_> {
     pub(crate) fn resolver(&self) -> Resolver<'_> {
         Resolver {
             mounts: &self.p.vfs.mounts,
-            root: &self.p.fs.root,
+            root: &self.fs.root,
         }
     }
 
@@ -52,10 +52,10 @@ impl Cx<'_> {
             return Err(Errno::ENOENT);
         }
         if path.starts_with(b"/") {
-            return Ok(self.p.fs.root.clone());
+            return Ok(self.fs.root.clone());
         }
         if dirfd == AT_FDCWD {
-            return Ok(self.p.fs.cwd.clone());
+            return Ok(self.fs.cwd.clone());
         }
         let f = self.p.fds.get(dirfd)?;
         let p = f.path().ok_or(Errno::ENOTDIR)?;
@@ -76,7 +76,7 @@ impl Cx<'_> {
     ) -> Result<Path, Errno> {
         if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
             if dirfd as i32 == AT_FDCWD {
-                return Ok(self.p.fs.cwd.clone());
+                return Ok(self.fs.cwd.clone());
             }
             let f = self.p.fds.get(dirfd as i32)?;
             return f.path().cloned().ok_or(Errno::EBADF);

@@ -94,7 +94,7 @@ pub(crate) fn do_rmdir(cx: &mut Cx, dirfd: u64, path: &[u8]) -> SysResult {
     if victim.dentry.vnode().file_type()? != FileType::Directory {
         return Err(Errno::ENOTDIR);
     }
-    if victim.is_mount_root() || victim.same(&cx.p.fs.root) {
+    if victim.is_mount_root() || victim.same(&cx.fs.root) {
         return Err(Errno::EBUSY);
     }
     if parent.dir.mnt.readonly() {
@@ -116,7 +116,8 @@ pub fn sys_chdir(cx: &mut Cx, path: u64) -> SysResult {
     if p.dentry.vnode().file_type()? != FileType::Directory {
         return Err(Errno::ENOTDIR);
     }
-    cx.p.fs.cwd = p;
+    cx.p.fs.lock().cwd = p.clone();
+    cx.fs.cwd = p;
     Ok(0)
 }
 
@@ -126,15 +127,16 @@ pub fn sys_fchdir(cx: &mut Cx, fd: u64) -> SysResult {
     if p.dentry.vnode().file_type()? != FileType::Directory {
         return Err(Errno::ENOTDIR);
     }
-    cx.p.fs.cwd = p;
+    cx.p.fs.lock().cwd = p.clone();
+    cx.fs.cwd = p;
     Ok(0)
 }
 
 pub fn sys_getcwd(cx: &mut Cx, buf: u64, size: u64) -> SysResult {
-    if cx.p.fs.cwd.dentry.is_deleted() {
+    if cx.fs.cwd.dentry.is_deleted() {
         return Err(Errno::ENOENT);
     }
-    let mut name = cx.resolver().name_of(&cx.p.fs.cwd);
+    let mut name = cx.resolver().name_of(&cx.fs.cwd);
     name.push(0);
     if (size as usize) < name.len() {
         return Err(Errno::ERANGE);

@@ -52,7 +52,7 @@ fn read_into(cx: &mut Cx, f: &FileRef, buf: u64, count: u64, pos: Option<u64>) -
             let want = (count as usize).min(CHUNK);
             crate::user::prepare(cx.k, &cx.p.mm, buf, want as u64, true)?;
             let mut tmp = take_buf(cx, want);
-            let r = blocking(cx, nonblock, &mut || ops.poll().0, &mut || {
+            let r = blocking(cx, nonblock, &mut || ops.poll().can_read(), &mut || {
                 ops.read(&mut tmp[..want])
             })
             .and_then(|n| write_bytes(cx.k, &cx.p.mm, buf, &tmp[..n]).map(|_| n as u64));
@@ -135,7 +135,9 @@ fn write_from(cx: &mut Cx, f: &FileRef, buf: u64, count: u64, pos: Option<u64>) 
                 }
                 let chunk = &tmp[..n];
                 let r = if done == 0 {
-                    blocking(cx, nonblock, &mut || ops.poll().1, &mut || ops.write(chunk))
+                    blocking(cx, nonblock, &mut || ops.poll().can_write(), &mut || {
+                        ops.write(chunk)
+                    })
                 } else {
                     // After progress, return what was written rather than wait.
                     ops.write(chunk).or(Ok(0))
@@ -217,7 +219,7 @@ fn blocking<T>(
     loop {
         match op() {
             Err(Errno::EAGAIN) if !nonblock => {
-                cx.k.wait_until(ready, None);
+                cx.wait(ready, None)?;
             }
             r => return r,
         }
@@ -238,7 +240,7 @@ pub fn sys_write(cx: &mut Cx, fd: u64, buf: u64, count: u64) -> SysResult {
 /// A write to a broken pipe also raises SIGPIPE, as on Linux.
 fn sigpipe(cx: &mut Cx, r: SysResult) -> SysResult {
     if r == Err(Errno::EPIPE) {
-        crate::signal::raise(cx.p, 13);
+        crate::signal::raise(cx.p, crate::signal::SIGPIPE);
     }
     r
 }

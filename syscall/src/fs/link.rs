@@ -125,7 +125,7 @@ pub fn sys_renameat2(
             return Err(Errno::EINVAL);
         }
     }
-    if src.is_mount_root() || src.same(&cx.p.fs.root) {
+    if src.is_mount_root() || src.same(&cx.fs.root) {
         return Err(Errno::EBUSY);
     }
     // A directory cannot move below itself.

@@ -3,6 +3,7 @@
 mod at;
 mod attr;
 mod dir;
+mod eventfd;
 mod fd;
 mod io;
 mod link;
@@ -10,12 +11,15 @@ mod mount;
 mod open;
 mod pipe;
 mod poll;
+mod select;
 mod stat;
+mod timerfd;
 mod tty;
 
 pub use at::{FsContext, Vfs, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
 pub use attr::*;
 pub use dir::*;
+pub use eventfd::*;
 pub use fd::*;
 pub use io::*;
 pub use link::*;
@@ -23,7 +27,11 @@ pub use mount::*;
 pub use open::*;
 pub use pipe::*;
 pub use poll::*;
+pub use select::*;
 pub use stat::*;
+pub use timerfd::*;
 
+#[cfg(test)]
+mod events_tests;
 #[cfg(test)]
 mod tests;

@@ -7,7 +7,7 @@ use alloc::format;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use lintel_vfs::{File, FileOps, OpenFlags, VfsResult};
+use lintel_vfs::{File, FileOps, OpenFlags, PollEvents, VfsResult};
 use spin::Mutex;
 
 pub const PIPE_SIZE: usize = 65536;
@@ -23,15 +23,19 @@ struct Pipe {
 struct ReadEnd(Arc<Pipe>);
 struct WriteEnd(Arc<Pipe>);
 
+// Every change a blocked reader or writer may wait for (data, room, the
+// other end closing) wakes the waiters.
 impl Drop for ReadEnd {
     fn drop(&mut self) {
         self.0.readers.fetch_sub(1, Ordering::Relaxed);
+        lintel_vfs::wake_waiters();
     }
 }
 
 impl Drop for WriteEnd {
     fn drop(&mut self) {
         self.0.writers.fetch_sub(1, Ordering::Relaxed);
+        lintel_vfs::wake_waiters();
     }
 }
 
@@ -52,14 +56,23 @@ impl FileOps for ReadEnd {
         for (d, s) in buf.iter_mut().zip(q.drain(..n)) {
             *d = s;
         }
+        drop(q);
+        lintel_vfs::wake_waiters();
         Ok(n)
     }
     fn write(&self, _: &[u8]) -> VfsResult<usize> {
         Err(Errno::EBADF)
     }
-    fn poll(&self) -> (bool, bool, bool) {
-        let hup = self.0.writers.load(Ordering::Relaxed) == 0;
-        (!self.0.buf.lock().is_empty() || hup, false, hup)
+    /// Linux's pipe_poll for a reader: data, and HUP once no writer is left.
+    fn poll(&self) -> PollEvents {
+        let mut ev = PollEvents::empty();
+        if !self.0.buf.lock().is_empty() {
+            ev |= PollEvents::READABLE;
+        }
+        if self.0.writers.load(Ordering::Relaxed) == 0 {
+            ev |= PollEvents::HUP;
+        }
+        ev
     }
     fn mode(&self) -> u32 {
         MODE
@@ -91,11 +104,20 @@ impl FileOps for WriteEnd {
         }
         let n = data.len().min(room);
         q.extend(&data[..n]);
+        drop(q);
+        lintel_vfs::wake_waiters();
         Ok(n)
     }
-    fn poll(&self) -> (bool, bool, bool) {
-        let broken = self.0.readers.load(Ordering::Relaxed) == 0;
-        (false, self.0.buf.lock().len() < PIPE_SIZE || broken, broken)
+    /// For a writer: room, and ERR once no reader is left.
+    fn poll(&self) -> PollEvents {
+        let mut ev = PollEvents::empty();
+        if self.0.buf.lock().len() < PIPE_SIZE {
+            ev |= PollEvents::WRITABLE;
+        }
+        if self.0.readers.load(Ordering::Relaxed) == 0 {
+            ev |= PollEvents::ERR;
+        }
+        ev
     }
     fn mode(&self) -> u32 {
         MODE

@@ -4,44 +4,35 @@ use crate::abi::{Pollfd, Timespec};
 use crate::user::{read_val, write_val, Pod};
 use crate::{Cx, Errno, SysResult};
 use alloc::vec::Vec;
-use lintel_vfs::{FileKind, FileRef};
+use lintel_vfs::{FileKind, FileRef, PollEvents};
 
-const POLLIN: i16 = 0x1;
-const POLLOUT: i16 = 0x4;
-const POLLERR: i16 = 0x8;
-const POLLHUP: i16 = 0x10;
-const POLLNVAL: i16 = 0x20;
-const POLLRDNORM: i16 = 0x40;
-const POLLWRNORM: i16 = 0x100;
-
-/// The events `f` has now among `events` (plus ERR/HUP, always reported).
-pub(crate) fn file_events(f: &FileRef, events: i16) -> i16 {
-    let (r, w, hup) = match &f.kind {
+/// Everything `f` is ready for now (Linux's `vfs_poll`); NVAL for a
+/// file without a poll operation (O_PATH).
+pub(crate) fn file_poll(f: &FileRef) -> PollEvents {
+    match &f.kind {
         FileKind::Special(ops) => ops.poll(),
         FileKind::Node {
             handle: Some(h), ..
         } => {
             let (r, w) = h.poll();
-            (r, w, false)
+            let mut ev = PollEvents::empty();
+            if r {
+                ev |= PollEvents::READABLE;
+            }
+            if w {
+                ev |= PollEvents::WRITABLE;
+            }
+            ev
         }
-        FileKind::Node { handle: None, .. } => return POLLNVAL,
-    };
-    let mut rev = 0;
-    if r {
-        rev |= events & (POLLIN | POLLRDNORM);
+        FileKind::Node { handle: None, .. } => PollEvents::NVAL,
     }
-    if w {
-        rev |= events & (POLLOUT | POLLWRNORM);
-    }
-    if hup {
-        // A broken pipe's write end reports POLLERR, a widowed read end POLLHUP.
-        rev |= if f.flags().writable() {
-            POLLERR
-        } else {
-            POLLHUP
-        };
-    }
-    rev
+}
+
+/// poll's revents for `f`: the events asked for, plus ERR, HUP and NVAL,
+/// which are always reported.
+pub(crate) fn file_events(f: &FileRef, events: i16) -> i16 {
+    let always = PollEvents::ERR | PollEvents::HUP | PollEvents::NVAL;
+    (file_poll(f) & (PollEvents::from_bits_truncate(events as u16) | always)).bits() as i16
 }
 
 fn scan(cx: &Cx, fds: &mut [Pollfd]) -> u64 {
@@ -53,7 +44,7 @@ fn scan(cx: &Cx, fds: &mut [Pollfd]) -> u64 {
         }
         p.revents = match cx.p.fds.get(p.fd) {
             Ok(f) => file_events(&f, p.events),
-            Err(_) => POLLNVAL,
+            Err(_) => PollEvents::NVAL.bits() as i16,
         };
         if p.revents != 0 {
             ready += 1;
@@ -77,7 +68,7 @@ fn do_poll(cx: &mut Cx, ufds: u64, nfds: u64, timeout_ns: Option<u64>) -> SysRes
     let mut ready = scan(cx, &mut fds);
     if ready == 0 && timeout_ns != Some(0) {
         let deadline = timeout_ns.map(|t| cx.k.monotonic_ns().saturating_add(t));
-        let table = &cx.p.fds;
+        let table = cx.p.fds.clone();
         let want = &fds;
         let mut check = || {
             want.iter().any(|pf| {
@@ -87,8 +78,18 @@ fn do_poll(cx: &mut Cx, ufds: u64, nfds: u64, timeout_ns: Option<u64>) -> SysRes
                         .map_or(true, |f| file_events(&f, pf.events) != 0)
             })
         };
-        cx.k.wait_until(&mut check, deadline);
+        let r = cx.wait(&mut check, deadline);
         ready = scan(cx, &mut fds);
+        if ready == 0 {
+            // Linux: poll is restarted after a handler only if it had no timeout.
+            r.map_err(|_| {
+                if deadline.is_none() {
+                    Errno::ERESTARTNOHAND
+                } else {
+                    Errno::EINTR
+                }
+            })?;
+        }
     }
     for (i, p) in fds.iter().enumerate() {
         write_val(cx.k, &cx.p.mm, ufds + i as u64 * Pollfd::SIZE as u64, p)?;
@@ -101,7 +102,14 @@ pub fn sys_poll(cx: &mut Cx, ufds: u64, nfds: u64, timeout_ms: u64) -> SysResult
     do_poll(cx, ufds, nfds, (t >= 0).then(|| t as u64 * 1_000_000))
 }
 
-pub fn sys_ppoll(cx: &mut Cx, ufds: u64, nfds: u64, tsp: u64, _sigmask: u64) -> SysResult {
+pub fn sys_ppoll(
+    cx: &mut Cx,
+    ufds: u64,
+    nfds: u64,
+    tsp: u64,
+    sigmask: u64,
+    sigsetsize: u64,
+) -> SysResult {
     let timeout = if tsp == 0 {
         None
     } else {
@@ -111,5 +119,14 @@ pub fn sys_ppoll(cx: &mut Cx, ufds: u64, nfds: u64, tsp: u64, _sigmask: u64) -> 
         }
         Some(ts.sec.saturating_mul(1_000_000_000).saturating_add(ts.nsec))
     };
-    do_poll(cx, ufds, nfds, timeout)
+    crate::signal::set_temp_mask(cx, sigmask, sigsetsize)?;
+    let r = do_poll(cx, ufds, nfds, timeout);
+    crate::signal::end_temp_mask(cx, &r);
+    r.map_err(|e| {
+        if e == Errno::ERESTARTNOHAND {
+            Errno::EINTR
+        } else {
+            e
+        }
+    })
 }

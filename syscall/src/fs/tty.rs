@@ -17,13 +17,31 @@ const FIONREAD: u64 = 0x541b;
 
 pub(crate) fn tty_ioctl(cx: &mut Cx, h: &dyn Handle, req: u64, arg: u64) -> SysResult {
     match req {
-        TCGETS => write_val(cx.k, &cx.p.mm, arg, &cx.p.termios)?,
+        TCGETS => {
+            let t = cx.p.sys.tty.lock().0;
+            write_val(cx.k, &cx.p.mm, arg, &t)?
+        }
         // The serial line has no line discipline to change; the settings
         // are kept so a program reads back what it set.
-        TCSETS | TCSETSW | TCSETSF => cx.p.termios = read_val::<Termios>(cx.k, &cx.p.mm, arg)?,
-        TIOCGWINSZ => write_val(cx.k, &cx.p.mm, arg, &cx.p.winsize)?,
-        TIOCSWINSZ => cx.p.winsize = read_val::<Winsize>(cx.k, &cx.p.mm, arg)?,
-        TIOCGPGRP => write_val(cx.k, &cx.p.mm, arg, &cx.p.pid)?,
+        TCSETS | TCSETSW | TCSETSF => {
+            cx.p.sys.tty.lock().0 = read_val::<Termios>(cx.k, &cx.p.mm, arg)?
+        }
+        TIOCGWINSZ => {
+            let w = cx.p.sys.tty.lock().1;
+            write_val(cx.k, &cx.p.mm, arg, &w)?
+        }
+        TIOCSWINSZ => cx.p.sys.tty.lock().1 = read_val::<Winsize>(cx.k, &cx.p.mm, arg)?,
+        TIOCGPGRP => {
+            // The console's foreground group: the session's first group.
+            let pgid =
+                cx.p.sys
+                    .table
+                    .lock()
+                    .procs
+                    .get(&cx.p.pid)
+                    .map_or(cx.p.pid, |e| e.sid);
+            write_val(cx.k, &cx.p.mm, arg, &pgid)?
+        }
         TIOCSPGRP => {
             read_val::<i32>(cx.k, &cx.p.mm, arg)?;
         }

@@ -196,6 +196,16 @@ impl MemoryMap {
         }
     }
 
+    /// Identifies the address space (futex keys).
+    pub fn id(&self) -> usize {
+        Arc::as_ptr(&self.inner) as usize
+    }
+
+    /// Whether no other thread or process shares this map.
+    pub fn is_last(&self) -> bool {
+        Arc::strong_count(&self.inner) == 1
+    }
+
     /// The areas, in address order.
     pub fn vmas(&self) -> Vec<Vma> {
         self.inner.lock().vmas.values().copied().collect()

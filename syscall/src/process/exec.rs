@@ -5,6 +5,7 @@ use crate::mm::{
     page_down, page_up, MemoryMap, VmaKind, PAGE_SIZE, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP,
 };
 use crate::{Errno, Kernel, Process};
+use alloc::sync::Arc;
 use core::fmt;
 use lintel_loader::{build_initial_stack, parse_elf, ElfError, StackError, StackParams, PIE_BASE};
 
@@ -81,11 +82,13 @@ pub fn exec(
     };
     let stack = build_initial_stack(STACK_TOP, &image, &params).map_err(ExecError::Stack)?;
 
-    // Point of no return: drop the old image (shared file pages written back).
-    let _ = crate::mm::shared_file::flush(k, &p.mm, 0, crate::mm::USER_END, true);
-    for v in p.mm.vmas() {
-        k.unmap(v.start, v.end - v.start);
+    // Point of no return: other threads end, the old image goes (shared
+    // file pages written back when no one else maps them).
+    end_other_threads(k, p);
+    if p.mm.is_last() {
+        let _ = crate::mm::shared_file::flush(k, &p.mm, 0, crate::mm::USER_END, true);
     }
+    k.exec_address_space().map_err(ExecError::Mem)?;
     let mm = MemoryMap::new();
     for s in &image.segments {
         let end = page_up(s.vaddr + s.memsz).ok_or(ExecError::Mem(Errno::ENOMEM))?;
@@ -112,11 +115,55 @@ pub fn exec(
     p.mm = mm;
     let name = execfn.rsplit(|&c| c == b'/').next().unwrap_or(execfn);
     p.comm = name[..name.len().min(15)].to_vec();
-    p.signals.reset_on_exec();
+    // Handlers do not survive; a handler table shared with another
+    // process (CLONE_SIGHAND without CLONE_THREAD) is unshared first.
+    let h = Arc::new(p.sighand.duplicate());
+    h.reset_on_exec();
+    p.sighand = h;
+    p.altstack = (0, 0, false);
+    if let Some(e) = p.sys.table.lock().procs.get_mut(&p.pid) {
+        e.sighand = p.sighand.clone();
+        e.execed = true;
+        e.vfork_done = true;
+    }
+    lintel_vfs::wake_waiters();
     Ok(Entry {
         rip: image.entry,
         rsp: stack.sp,
     })
+}
+
+/// Linux's de_thread: every other thread of the process ends before the
+/// new program starts.
+fn end_other_threads(k: &mut dyn Kernel, p: &Process) {
+    let others: alloc::vec::Vec<_> = match p.sys.table.lock().procs.get(&p.pid) {
+        Some(e) => e
+            .threads
+            .iter()
+            .filter(|t| t.tid != p.tid)
+            .cloned()
+            .collect(),
+        None => return,
+    };
+    if others.is_empty() {
+        return;
+    }
+    for t in &others {
+        t.killed.store(true, core::sync::atomic::Ordering::Relaxed);
+    }
+    lintel_vfs::wake_waiters();
+    let sys = p.sys.clone();
+    let (pid, tid) = (p.pid, p.tid);
+    k.wait_until(
+        &mut || {
+            sys.table
+                .lock()
+                .procs
+                .get(&pid)
+                .is_none_or(|e| e.threads.iter().all(|t| t.tid == tid))
+        },
+        None,
+    );
 }
 
 fn populate(k: &mut dyn Kernel, mm: &MemoryMap, addr: u64, len: u64) -> Result<(), ExecError> {

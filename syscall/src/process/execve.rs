@@ -122,7 +122,10 @@ pub fn do_execve(
         .iter()
         .flat_map(|a| a.iter().copied().chain([0]))
         .collect();
-    cx.p.exec_entry = Some(entry);
+    // A new program: fresh registers and TLS bases, as Linux's start_thread.
+    *cx.regs = crate::Regs::user_entry(entry.rip, entry.rsp);
+    cx.k.set_fs_base(0);
+    cx.k.set_gs_base(0);
     Ok(())
 }
 

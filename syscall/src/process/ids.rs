@@ -7,7 +7,7 @@ pub fn sys_getpid(cx: &mut Cx) -> SysResult {
 }
 
 pub fn sys_getppid(cx: &mut Cx) -> SysResult {
-    Ok(cx.p.ppid as u64)
+    Ok(cx.p.ppid() as u64)
 }
 
 pub fn sys_gettid(cx: &mut Cx) -> SysResult {
@@ -114,43 +114,79 @@ pub fn sys_prctl(cx: &mut Cx, option: u64, arg2: u64) -> SysResult {
     }
 }
 
-/// Process groups and sessions: the first program is pid 1, the leader of
-/// its own group and session (fork brings more processes).
+/// Process groups and sessions, as a shell uses them for its jobs.
+fn ids_of(cx: &Cx, pid: u64) -> Result<(i32, i32), crate::Errno> {
+    let pid = if pid == 0 { cx.p.pid } else { pid as i32 };
+    let t = cx.p.sys.table.lock();
+    let e = t
+        .procs
+        .get(&pid)
+        .filter(|e| e.zombie.is_none() || pid == cx.p.pid)
+        .ok_or(crate::Errno::ESRCH)?;
+    Ok((e.pgid, e.sid))
+}
+
 pub fn sys_getpgid(cx: &mut Cx, pid: u64) -> SysResult {
-    if pid != 0 && pid as i32 != cx.p.pid {
-        return Err(crate::Errno::ESRCH);
-    }
-    Ok(cx.p.pid as u64)
+    Ok(ids_of(cx, pid)?.0 as u64)
 }
 
 pub fn sys_getpgrp(cx: &mut Cx) -> SysResult {
-    Ok(cx.p.pid as u64)
+    sys_getpgid(cx, 0)
 }
 
 pub fn sys_getsid(cx: &mut Cx, pid: u64) -> SysResult {
-    sys_getpgid(cx, pid)
+    Ok(ids_of(cx, pid)?.1 as u64)
 }
 
-/// A group leader cannot start a new session (EPERM), as on Linux.
-pub fn sys_setsid(_cx: &mut Cx) -> SysResult {
-    Err(crate::Errno::EPERM)
+/// A new session and group led by the caller; EPERM for a group leader.
+pub fn sys_setsid(cx: &mut Cx) -> SysResult {
+    let me = cx.p.pid;
+    let mut t = cx.p.sys.table.lock();
+    if t.procs.iter().any(|(_, e)| e.pgid == me) {
+        return Err(crate::Errno::EPERM);
+    }
+    let e = t.procs.get_mut(&me).ok_or(crate::Errno::ESRCH)?;
+    e.pgid = me;
+    e.sid = me;
+    Ok(me as u64)
 }
 
+/// Moves `pid` (the caller or one of its children) into group `pgid`
+/// (a new one named after `pid`, or an existing one in the same session).
 pub fn sys_setpgid(cx: &mut Cx, pid: u64, pgid: u64) -> SysResult {
-    if (pgid as i64) < 0 {
-        return Err(crate::Errno::EINVAL);
+    use crate::Errno;
+    if (pgid as i64) < 0 || (pgid as i32) < 0 {
+        return Err(Errno::EINVAL);
     }
-    if pid != 0 && pid as i32 != cx.p.pid {
-        return Err(crate::Errno::ESRCH);
+    let me = cx.p.pid;
+    let pid = if pid == 0 { me } else { pid as i32 };
+    let pgid = if pgid == 0 { pid } else { pgid as i32 };
+    let mut t = cx.p.sys.table.lock();
+    let my_sid = t.procs.get(&me).map_or(me, |e| e.sid);
+    let target = t
+        .procs
+        .get(&pid)
+        .filter(|e| e.zombie.is_none())
+        .ok_or(Errno::ESRCH)?;
+    if pid != me {
+        if target.ppid != me {
+            return Err(Errno::ESRCH);
+        }
+        if target.sid != my_sid {
+            return Err(Errno::EPERM);
+        }
+        if target.execed {
+            return Err(Errno::EACCES);
+        }
     }
-    // A session leader cannot change its group; staying in it is allowed.
-    if pgid == 0 || pgid as i32 == cx.p.pid {
-        Ok(0)
-    } else {
-        Err(crate::Errno::EPERM)
+    if target.sid == pid {
+        return Err(Errno::EPERM); // a session leader
     }
-}
-
-pub fn sys_sched_yield(_cx: &mut Cx) -> SysResult {
+    if pgid != pid && !t.procs.values().any(|e| e.pgid == pgid && e.sid == my_sid) {
+        return Err(Errno::EPERM);
+    }
+    if let Some(e) = t.procs.get_mut(&pid) {
+        e.pgid = pgid;
+    }
     Ok(0)
 }

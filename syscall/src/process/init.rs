@@ -18,7 +18,8 @@ pub fn start_init(
     argv: Vec<Vec<u8>>,
     envp: Vec<Vec<u8>>,
 ) -> Result<Entry, Errno> {
-    let mut cx = Cx { k, p };
+    let mut regs = crate::Regs::default();
+    let mut cx = Cx::new(k, p, &mut regs);
     let limit = cx.p.fd_limit();
     let tty = crate::fs::do_open(&mut cx, AT_FDCWD as u64, console, OpenFlags::RDWR, 0)?;
     let err = match crate::fs::do_open(&mut cx, AT_FDCWD as u64, errors, OpenFlags::RDWR, 0) {
@@ -29,5 +30,8 @@ pub fn start_init(
     cx.p.fds.insert(tty, false, limit)?;
     cx.p.fds.insert(err, false, limit)?;
     do_execve(&mut cx, AT_FDCWD as u64, path, argv, envp, 0)?;
-    cx.p.exec_entry.take().ok_or(Errno::ENOEXEC)
+    Ok(Entry {
+        rip: regs.rip,
+        rsp: regs.rsp,
+    })
 }

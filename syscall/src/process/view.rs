@@ -25,13 +25,13 @@ impl Process {
     pub fn view(&self) -> ProcView {
         ProcView {
             pid: self.pid,
-            ppid: self.ppid,
+            ppid: self.ppid(),
             exe: self.exe.clone(),
             cmdline: self.cmdline.clone(),
             fds: self.fds.clone(),
             mm: self.mm.clone(),
             vfs: self.vfs.clone(),
-            root: self.fs.root.clone(),
+            root: self.fs.lock().root.clone(),
         }
     }
 }
