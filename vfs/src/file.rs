@@ -17,6 +17,12 @@ pub trait FileOps: Send + Sync {
     /// What the file is ready for now, as Linux's `f_op->poll` mask
     /// (poll filters it by the events asked for; ERR and HUP always count).
     fn poll(&self) -> PollEvents;
+    /// A count that grows with every event a waiter may care about (data
+    /// arriving, room appearing, the peer closing), so edge-triggered
+    /// epoll reports a new arrival even when the ready mask did not change.
+    fn event_seq(&self) -> u64 {
+        0
+    }
     /// The `st_mode` type and permission bits fstat reports.
     fn mode(&self) -> u32;
     fn ioctl(&self, _req: u64, _arg: u64) -> VfsResult<u64> {

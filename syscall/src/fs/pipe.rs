@@ -18,6 +18,16 @@ struct Pipe {
     readers: AtomicUsize,
     writers: AtomicUsize,
     ino: u64,
+    /// Events so far (FileOps::event_seq): writes, reads, closes.
+    seq: AtomicU64,
+}
+
+impl Pipe {
+    /// Something changed that a waiter may care about.
+    fn changed(&self) {
+        self.seq.fetch_add(1, Ordering::Relaxed);
+        lintel_vfs::wake_waiters();
+    }
 }
 
 struct ReadEnd(Arc<Pipe>);
@@ -28,14 +38,14 @@ struct WriteEnd(Arc<Pipe>);
 impl Drop for ReadEnd {
     fn drop(&mut self) {
         self.0.readers.fetch_sub(1, Ordering::Relaxed);
-        lintel_vfs::wake_waiters();
+        self.0.changed();
     }
 }
 
 impl Drop for WriteEnd {
     fn drop(&mut self) {
         self.0.writers.fetch_sub(1, Ordering::Relaxed);
-        lintel_vfs::wake_waiters();
+        self.0.changed();
     }
 }
 
@@ -57,7 +67,7 @@ impl FileOps for ReadEnd {
             *d = s;
         }
         drop(q);
-        lintel_vfs::wake_waiters();
+        self.0.changed();
         Ok(n)
     }
     fn write(&self, _: &[u8]) -> VfsResult<usize> {
@@ -73,6 +83,9 @@ impl FileOps for ReadEnd {
             ev |= PollEvents::HUP;
         }
         ev
+    }
+    fn event_seq(&self) -> u64 {
+        self.0.seq.load(Ordering::Relaxed)
     }
     fn mode(&self) -> u32 {
         MODE
@@ -105,7 +118,7 @@ impl FileOps for WriteEnd {
         let n = data.len().min(room);
         q.extend(&data[..n]);
         drop(q);
-        lintel_vfs::wake_waiters();
+        self.0.changed();
         Ok(n)
     }
     /// For a writer: room, and ERR once no reader is left.
@@ -118,6 +131,9 @@ impl FileOps for WriteEnd {
             ev |= PollEvents::ERR;
         }
         ev
+    }
+    fn event_seq(&self) -> u64 {
+        self.0.seq.load(Ordering::Relaxed)
     }
     fn mode(&self) -> u32 {
         MODE
@@ -146,6 +162,7 @@ pub fn sys_pipe2(cx: &mut Cx, fds: u64, flags: u64) -> SysResult {
         readers: AtomicUsize::new(1),
         writers: AtomicUsize::new(1),
         ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
+        seq: AtomicU64::new(0),
     });
     let status = flags & (OpenFlags::NONBLOCK | OpenFlags::DIRECT);
     let r = File::new_special(Arc::new(ReadEnd(pipe.clone())), status);
