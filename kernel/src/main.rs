@@ -84,8 +84,8 @@ pub extern "C" fn kernel_main(start_info: u32, boot_tsc: u64) -> ! {
         phys::to_virt(heap) as usize,
         (hf * phys::FRAME_SIZE) as usize,
     );
-    virtio::irq::init_lapic();
-    virtio::irq::start_tick();
+    arch::lapic::init();
+    time::timer::start();
     if let Some((base, first, last)) = acpi::mcfg(boot.rsdp) {
         if pci::use_ecam(base, first, last) {
             log::info!("pci: ECAM at {base:#x}, buses {first}-{last}");

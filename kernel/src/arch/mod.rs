@@ -2,6 +2,7 @@ pub mod boot;
 pub mod cpu;
 pub mod gdt;
 pub mod idt;
+pub mod lapic;
 pub mod pic;
 pub mod port;
 pub mod syscall;

@@ -51,8 +51,10 @@ extern "C" fn trap_handler(f: &mut TrapFrame) {
         crate::virtio::irq::handle_intx();
         return back_to_user(f);
     }
-    if v == crate::virtio::irq::TICK_VECTOR as u64 {
-        crate::virtio::irq::handle_tick();
+    if v == crate::arch::lapic::TIMER_VECTOR as u64 {
+        crate::time::timer::on_interrupt();
+        crate::sched::tick();
+        crate::arch::lapic::eoi();
         if f.from_user() {
             // Preemption: another thread may run before this one resumes.
             crate::task::preempt(f);

@@ -272,6 +272,9 @@ fn reap() {
 
 /// Blocks the current thread until an event or the deadline.
 pub fn block(deadline: Option<u64>, seen: u64) {
+    if let Some(d) = deadline {
+        crate::time::timer::request(d);
+    }
     current().state = State::Blocked { seen, deadline };
     schedule();
     current().state = State::Runnable;

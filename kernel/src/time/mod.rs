@@ -1,4 +1,5 @@
 pub mod rtc;
+pub mod timer;
 pub mod tsc;
 
 use core::sync::atomic::{AtomicU64, Ordering};

@@ -53,6 +53,15 @@ fn ticks_to_ns(ticks: u64) -> u64 {
     (ticks as u128 * 1024 * 1000 / per as u128) as u64
 }
 
+/// The TSC value at `ns` of uptime (the timer's deadline register).
+pub fn tsc_at(ns: u64) -> u64 {
+    let per = TICKS_PER_US_X1024.load(Ordering::Relaxed);
+    let ticks = ns as u128 * per as u128 / (1024 * 1000);
+    BOOT_TSC
+        .load(Ordering::Relaxed)
+        .saturating_add(ticks.min(u64::MAX as u128) as u64)
+}
+
 /// Nanoseconds since the kernel's first instruction.
 pub fn uptime_ns() -> u64 {
     ticks_to_ns(rdtsc().saturating_sub(BOOT_TSC.load(Ordering::Relaxed)))
