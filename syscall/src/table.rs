@@ -47,6 +47,18 @@ static TABLE: SysnoMap<Handler> = SysnoMap::from_slice(&[
         h!(fs::sys_timerfd_settime, 0, 1, 2, 3),
     ),
     (Sysno::timerfd_gettime, h!(fs::sys_timerfd_gettime, 0, 1)),
+    (Sysno::epoll_create, h!(fs::sys_epoll_create, 0)),
+    (Sysno::epoll_create1, h!(fs::sys_epoll_create1, 0)),
+    (Sysno::epoll_ctl, h!(fs::sys_epoll_ctl, 0, 1, 2, 3)),
+    (Sysno::epoll_wait, h!(fs::sys_epoll_wait, 0, 1, 2, 3)),
+    (
+        Sysno::epoll_pwait,
+        h!(fs::sys_epoll_pwait, 0, 1, 2, 3, 4, 5),
+    ),
+    (
+        Sysno::epoll_pwait2,
+        h!(fs::sys_epoll_pwait2, 0, 1, 2, 3, 4, 5),
+    ),
     // fs: metadata
     (Sysno::stat, h!(fs::sys_stat, 0, 1)),
     (Sysno::lstat, h!(fs::sys_lstat, 0, 1)),

@@ -46,7 +46,9 @@ use lintel_tests::{
 };
 
 /// Every program in `tests/guest/proc/`.
-const PROGRAMS: &[&str] = &["threads", "preempt", "time", "signals", "fork", "select"];
+const PROGRAMS: &[&str] = &[
+    "threads", "preempt", "time", "signals", "fork", "select", "epoll",
+];
 
 /// The programs booted with a 9p root rather than the initrd.
 const WITH_9P: &[&str] = &["fork", "select"];
@@ -166,6 +168,11 @@ fn proc_fork() {
 #[test]
 fn proc_select() {
     differential("select");
+}
+
+#[test]
+fn proc_epoll() {
+    differential("epoll");
 }
 
 /// No QEMU: every program builds static, passes natively, prints the same

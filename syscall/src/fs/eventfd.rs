@@ -3,6 +3,7 @@
 use crate::{Cx, Errno, SysResult};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
 use lintel_vfs::{File, FileOps, OpenFlags, PollEvents, VfsResult};
 use spin::Mutex;
 
@@ -20,6 +21,9 @@ pub(crate) const ANON_INODE_MODE: u32 = 0o600;
 struct EventFd {
     count: Mutex<u64>,
     semaphore: bool,
+    /// FileOps::event_seq: every read and write, as each wakes Linux's
+    /// waiters (a write of 0 too), so edge-triggered epoll reports it.
+    seq: AtomicU64,
 }
 
 /// The first 8 bytes of `data` as a native-endian u64 (EINVAL if shorter).
@@ -45,6 +49,7 @@ impl FileOps for EventFd {
         *c -= v;
         drop(c);
         buf[..8].copy_from_slice(&v.to_ne_bytes());
+        self.seq.fetch_add(1, Ordering::Relaxed);
         // A writer waiting for room may go on.
         lintel_vfs::wake_waiters();
         Ok(8)
@@ -63,9 +68,8 @@ impl FileOps for EventFd {
         }
         *c += v;
         drop(c);
-        if v != 0 {
-            lintel_vfs::wake_waiters();
-        }
+        self.seq.fetch_add(1, Ordering::Relaxed);
+        lintel_vfs::wake_waiters();
         Ok(8)
     }
 
@@ -79,6 +83,10 @@ impl FileOps for EventFd {
             ev |= PollEvents::WRITABLE;
         }
         ev
+    }
+
+    fn event_seq(&self) -> u64 {
+        self.seq.load(Ordering::Relaxed)
     }
 
     fn mode(&self) -> u32 {
@@ -103,6 +111,7 @@ pub fn sys_eventfd2(cx: &mut Cx, initval: u64, flags: u64) -> SysResult {
     let ops = Arc::new(EventFd {
         count: Mutex::new(initval as u32 as u64),
         semaphore: flags & EFD_SEMAPHORE != 0,
+        seq: AtomicU64::new(0),
     });
     let mut status = OpenFlags::RDWR;
     if flags & EFD_NONBLOCK != 0 {

@@ -59,13 +59,15 @@ fn fake_clock() -> (u64, u64) {
     NOW.with(|c| c.get())
 }
 
-struct Bed {
-    t: TestBed,
-    buf: u64,
+/// Also the bed of the epoll tests: the timer clock hook is registered
+/// once per test binary, so every timerfd test must use this one.
+pub(super) struct Bed {
+    pub(super) t: TestBed,
+    pub(super) buf: u64,
 }
 
 impl Bed {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         set_clock(fake_clock);
         let mut t = TestBed::new();
         let buf = t.scratch();
@@ -79,25 +81,25 @@ impl Bed {
     fn sync(&mut self) {
         NOW.with(|c| c.set((self.t.k.mono, self.t.k.real)));
     }
-    fn advance(&mut self, ns: u64) {
+    pub(super) fn advance(&mut self, ns: u64) {
         self.t.k.mono += ns;
         self.t.k.real += ns;
         self.sync();
     }
-    fn call(&mut self, name: &str, a: [u64; 6]) -> u64 {
+    pub(super) fn call(&mut self, name: &str, a: [u64; 6]) -> u64 {
         call(&mut self.t, name, a)
     }
-    fn ok(&mut self, name: &str, a: [u64; 6]) -> u64 {
+    pub(super) fn ok(&mut self, name: &str, a: [u64; 6]) -> u64 {
         let r = self.call(name, a);
         assert_eq!(TestBed::errno(r), None, "{name} failed");
         r
     }
-    fn err(&mut self, name: &str, a: [u64; 6]) -> Option<i32> {
+    pub(super) fn err(&mut self, name: &str, a: [u64; 6]) -> Option<i32> {
         let r = self.call(name, a);
         TestBed::errno(r)
     }
     /// read(fd, buf, len) of a counter: the u64, or the errno.
-    fn read_u64(&mut self, fd: u64, len: u64) -> Result<u64, i32> {
+    pub(super) fn read_u64(&mut self, fd: u64, len: u64) -> Result<u64, i32> {
         let r = self.call("read", [fd, self.buf, len, 0, 0, 0]);
         match TestBed::errno(r) {
             Some(e) => Err(e),
@@ -109,13 +111,13 @@ impl Bed {
             }
         }
     }
-    fn write_u64(&mut self, fd: u64, v: u64, len: u64) -> Result<u64, i32> {
+    pub(super) fn write_u64(&mut self, fd: u64, v: u64, len: u64) -> Result<u64, i32> {
         self.t.poke(self.buf + 0x100, &v.to_le_bytes());
         let r = self.call("write", [fd, self.buf + 0x100, len, 0, 0, 0]);
         TestBed::errno(r).map_or(Ok(r), Err)
     }
     /// poll(fd, POLLIN|POLLOUT, 0): the revents.
-    fn revents(&mut self, fd: u64) -> i16 {
+    pub(super) fn revents(&mut self, fd: u64) -> i16 {
         let a = self.buf + 0x200;
         let mut pf = (fd as i32).to_le_bytes().to_vec();
         pf.extend_from_slice(&5i16.to_le_bytes());
@@ -124,7 +126,7 @@ impl Bed {
         self.ok("poll", [a, 1, 0, 0, 0, 0]);
         i16::from_le_bytes(self.t.peek(a + 6, 2).try_into().unwrap())
     }
-    fn pipe(&mut self) -> (u64, u64) {
+    pub(super) fn pipe(&mut self) -> (u64, u64) {
         let a = self.buf + 0x300;
         self.ok("pipe2", [a, NONBLOCK, 0, 0, 0, 0]);
         let b = self.t.peek(a, 8);

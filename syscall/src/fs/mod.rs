@@ -3,6 +3,8 @@
 mod at;
 mod attr;
 mod dir;
+mod epoll;
+mod epoll_instance;
 mod eventfd;
 mod fd;
 mod io;
@@ -19,6 +21,7 @@ mod tty;
 pub use at::{FsContext, Vfs, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW};
 pub use attr::*;
 pub use dir::*;
+pub use epoll::*;
 pub use eventfd::*;
 pub use fd::*;
 pub use io::*;
@@ -31,6 +34,8 @@ pub use select::*;
 pub use stat::*;
 pub use timerfd::*;
 
+#[cfg(test)]
+mod epoll_tests;
 #[cfg(test)]
 mod events_tests;
 #[cfg(test)]

@@ -18,14 +18,25 @@ struct Pipe {
     readers: AtomicUsize,
     writers: AtomicUsize,
     ino: u64,
-    /// Events so far (FileOps::event_seq): writes, reads, closes.
-    seq: AtomicU64,
+    /// The read end's FileOps::event_seq: data written, an end closed.
+    rd_seq: AtomicU64,
+    /// The write end's: room made in a full pipe, an end closed. Apart,
+    /// as Linux's two wait queues, so edge-triggered epoll on one end does
+    /// not report what only the other end's waiters are woken for (a
+    /// partial read re-arms no reader, a write no writer).
+    wr_seq: AtomicU64,
 }
 
 impl Pipe {
-    /// Something changed that a waiter may care about.
-    fn changed(&self) {
-        self.seq.fetch_add(1, Ordering::Relaxed);
+    /// Something changed that a waiter may care about: `rd` for readers,
+    /// `wr` for writers.
+    fn changed(&self, rd: bool, wr: bool) {
+        if rd {
+            self.rd_seq.fetch_add(1, Ordering::Relaxed);
+        }
+        if wr {
+            self.wr_seq.fetch_add(1, Ordering::Relaxed);
+        }
         lintel_vfs::wake_waiters();
     }
 }
@@ -38,14 +49,14 @@ struct WriteEnd(Arc<Pipe>);
 impl Drop for ReadEnd {
     fn drop(&mut self) {
         self.0.readers.fetch_sub(1, Ordering::Relaxed);
-        self.0.changed();
+        self.0.changed(true, true);
     }
 }
 
 impl Drop for WriteEnd {
     fn drop(&mut self) {
         self.0.writers.fetch_sub(1, Ordering::Relaxed);
-        self.0.changed();
+        self.0.changed(true, true);
     }
 }
 
@@ -62,12 +73,13 @@ impl FileOps for ReadEnd {
                 Err(Errno::EAGAIN)
             };
         }
+        let was_full = q.len() >= PIPE_SIZE;
         let n = buf.len().min(q.len());
         for (d, s) in buf.iter_mut().zip(q.drain(..n)) {
             *d = s;
         }
         drop(q);
-        self.0.changed();
+        self.0.changed(false, was_full);
         Ok(n)
     }
     fn write(&self, _: &[u8]) -> VfsResult<usize> {
@@ -85,7 +97,7 @@ impl FileOps for ReadEnd {
         ev
     }
     fn event_seq(&self) -> u64 {
-        self.0.seq.load(Ordering::Relaxed)
+        self.0.rd_seq.load(Ordering::Relaxed)
     }
     fn mode(&self) -> u32 {
         MODE
@@ -118,7 +130,7 @@ impl FileOps for WriteEnd {
         let n = data.len().min(room);
         q.extend(&data[..n]);
         drop(q);
-        self.0.changed();
+        self.0.changed(true, false);
         Ok(n)
     }
     /// For a writer: room, and ERR once no reader is left.
@@ -133,7 +145,7 @@ impl FileOps for WriteEnd {
         ev
     }
     fn event_seq(&self) -> u64 {
-        self.0.seq.load(Ordering::Relaxed)
+        self.0.wr_seq.load(Ordering::Relaxed)
     }
     fn mode(&self) -> u32 {
         MODE
@@ -162,7 +174,8 @@ pub fn sys_pipe2(cx: &mut Cx, fds: u64, flags: u64) -> SysResult {
         readers: AtomicUsize::new(1),
         writers: AtomicUsize::new(1),
         ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
-        seq: AtomicU64::new(0),
+        rd_seq: AtomicU64::new(0),
+        wr_seq: AtomicU64::new(0),
     });
     let status = flags & (OpenFlags::NONBLOCK | OpenFlags::DIRECT);
     let r = File::new_special(Arc::new(ReadEnd(pipe.clone())), status);

@@ -63,6 +63,10 @@ struct State {
     interval: u64,
     /// Expirations counted and not yet read.
     ticks: u64,
+    /// FileOps::event_seq: how often the timer became readable. Linux
+    /// wakes waiters at the first expiry after a read only (the hrtimer
+    /// restarts when read), so that is when edge-triggered epoll reports.
+    fired: u64,
 }
 
 impl State {
@@ -71,6 +75,9 @@ impl State {
         let Some(e) = self.expiry else { return };
         if now < e {
             return;
+        }
+        if self.ticks == 0 {
+            self.fired = self.fired.wrapping_add(1);
         }
         match (now - e).checked_div(self.interval) {
             // One-shot: fired once, now disarmed.
@@ -150,6 +157,10 @@ impl FileOps for TimerFd {
         } else {
             PollEvents::empty()
         }
+    }
+
+    fn event_seq(&self) -> u64 {
+        self.current().0.fired
     }
 
     fn mode(&self) -> u32 {
@@ -271,6 +282,7 @@ pub fn sys_timerfd_settime(cx: &mut Cx, fd: u64, flags: u64, new: u64, old: u64)
         expiry,
         interval,
         ticks: 0,
+        fired: s.fired,
     };
     drop(s);
     if old != 0 {
