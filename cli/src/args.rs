@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::accel::Accel;
+use crate::net::{parse_ipv4, NetConfig, NetMode, PortForward};
 use crate::ninep::{check_security_model, check_tag, RootFs, Share, VirtioMode};
 use crate::qemu::Machine;
 use crate::virtiofs::{VirtiofsCache, VirtiofsdChoice};
@@ -16,7 +17,8 @@ lintel: run unmodified static Linux x86-64 programs on the Lintel kernel under Q
 Usage:
   lintel run [OPTIONS] [--] PROGRAM [ARGS...]
   lintel run --root DIR [OPTIONS] [--] /PATH/IN/DIR [ARGS...]
-  lintel demo
+  lintel demo [nginx [--port N]]
+  lintel workloads [--out DIR] [--rebuild]
   lintel test [CARGO TEST ARGS...]
   lintel bench [--only NAME] [--rounds N] [--json FILE] [--quick]
   lintel libvirt-xml --root DIR [OPTIONS] [--] /PATH/IN/DIR [ARGS...]
@@ -32,7 +34,17 @@ Commands:
          a path inside it, e.g. `lintel run --root DIR -- /bin/busybox ls -l /`.
          With --fs virtiofs, DIR is shared over virtio-fs instead, served by a
          virtiofsd that lintel starts and stops itself.
+         With -p HOST:GUEST, connections to the host's port HOST reach the
+         guest's port GUEST (QEMU user-mode networking and a virtio-net
+         device), e.g. `lintel run --root DIR -p 8080:80 -- /sbin/nginx`.
   demo   Install what is missing, build the kernel and a few demo programs, run them.
+         `demo nginx` builds nginx (see workloads) and serves a root
+         directory (target/demo/nginx) on http://127.0.0.1:8080/ (or
+         --port N) until Ctrl-C.
+  workloads
+         Build nginx and redis from Debian's source packages (apt-get source),
+         static with musl-gcc, into target/workloads/bin/ (cached by the
+         Debian versions); --out DIR also copies the binaries into DIR.
   test   Install what is missing, build the kernel, run `cargo test` in the
          workspace with LINTEL_KERNEL set; exits with cargo's status.
   bench  Run the benchmarks (bench/*.c) in Lintel and in a Linux guest
@@ -73,10 +85,24 @@ Options of `run` (before PROGRAM):
   --security-model M  QEMU's 9p security model for every share: none (default),
                       mapped-xattr, passthrough or mapped-file
   --virtio transitional|modern|legacy
-                      interfaces of the virtio-9p devices (default transitional:
-                      both; modern: disable-legacy=on; legacy:
+                      interfaces of the virtio-9p and virtio-net devices
+                      (default transitional: both; modern:
+                      disable-legacy=on; legacy:
                       disable-modern=on,disable-legacy=off)
   --machine pc|q35    QEMU machine type (default pc)
+  -p, --publish [tcp:|udp:][ADDR:]HOST:GUEST[/tcp|/udp]
+                      forward the host port HOST (on ADDR, default 127.0.0.1)
+                      to the guest's port GUEST, TCP unless udp is said
+                      (repeatable; implies --net user)
+  --net none|user|tap:IFNAME
+                      the network: none (default without -p), QEMU user-mode
+                      networking (default with -p; the guest is 10.0.2.15,
+                      the host 10.0.2.2), or the host's tap interface IFNAME
+                      (set up beforehand, no scripts); a virtio-net device
+                      that follows --virtio
+  --ip ADDR/PREFIX    the guest's static IPv4 address (ip= on the kernel
+                      command line), e.g. 10.0.2.15/24; DHCP without it
+  --gw ADDR           the guest's default gateway (gw=), e.g. 10.0.2.2
   --timeout SECS      kill the machine after SECS seconds (exit status 124)
   -m, --memory MEM    guest memory, QEMU syntax (default 512M)
   -e, --env KEY=VALUE add to the program's environment (repeatable; it starts empty)
@@ -100,8 +126,18 @@ Options of `libvirt-xml` (before PROGRAM):
                       also share DIR over virtio-9p, mounted at /guest/path
   --serial FILE|pty   the console: a file, or a pty for `virsh console` (default)
   --network user|NAME a virtio-net interface: user-mode, or a libvirt network
+  -p, --publish [tcp:|udp:][ADDR:]HOST:GUEST[/tcp|/udp]
+                      forward a host port to the guest (<portForward>, libvirt's
+                      passt backend; implies --network user; repeatable)
+  --ip ADDR/PREFIX, --gw ADDR
+                      static IPv4 configuration on the kernel command line
   -e, --env KEY=VALUE add to the program's environment (repeatable)
   -q, --quiet         the kernel logs only warnings and the exit line
+
+Options of `workloads`:
+  --out DIR           also copy nginx, redis-server and redis-cli into DIR
+  --rebuild           build again even when target/workloads/bin has them
+  -j, --jobs N        parallel make jobs (default: the number of CPUs)
 
 Options of `bench`:
   --only NAME         only this group (repeatable or comma-separated): boot,
@@ -126,6 +162,11 @@ pub enum Command {
     /// Boxed: it is much larger than the other variants.
     Run(Box<RunArgs>),
     Demo,
+    /// `demo nginx [--port N]`: nginx under Lintel on http://127.0.0.1:N/
+    /// (default 8080).
+    DemoNginx(u16),
+    /// `workloads`: build nginx and redis.
+    Workloads(crate::workloads::WorkloadsArgs),
     Test(Vec<OsString>),
     /// `bench`: boxed like `Run`.
     Bench(Box<crate::bench::BenchArgs>),
@@ -163,6 +204,8 @@ pub struct RunArgs {
     pub virtio: VirtioMode,
     /// `--machine`.
     pub machine: Machine,
+    /// `-p`, `--net`, `--ip`, `--gw` (the device follows [`virtio`](Self::virtio)).
+    pub net: NetConfig,
     /// The program as typed; it is also `argv[0]`. With a root, a path inside it.
     pub program: PathBuf,
     /// The arguments after the program.
@@ -185,14 +228,25 @@ pub fn parse(args: &[OsString]) -> Result<Command, String> {
     };
     match first.to_str() {
         Some("run") => parse_run(rest),
-        Some("demo") => match rest.first() {
-            None => Ok(Command::Demo),
-            Some(a) if is_help(a) => Ok(Command::Help),
-            Some(a) => Err(format!(
-                "demo takes no arguments (got `{}`)",
+        Some("demo") => match rest {
+            [] => Ok(Command::Demo),
+            [a, ..] if is_help(a) => Ok(Command::Help),
+            [a] if a == "nginx" => Ok(Command::DemoNginx(8080)),
+            [a, p, n] if a == "nginx" && p == "--port" => n
+                .to_str()
+                .and_then(|n| n.parse::<u16>().ok())
+                .filter(|&n| n > 0)
+                .map(Command::DemoNginx)
+                .ok_or_else(|| format!("bad port `{}`", n.to_string_lossy())),
+            [a, ..] => Err(format!(
+                "demo takes no arguments, or `nginx` (got `{}`)",
                 a.to_string_lossy()
             )),
         },
+        Some("workloads") => Ok(match crate::workloads::parse_args(rest)? {
+            Some(a) => Command::Workloads(a),
+            None => Command::Help,
+        }),
         Some("test") => Ok(Command::Test(rest.to_vec())),
         Some("bench") => Ok(match crate::bench::parse_args(rest)? {
             Some(a) => Command::Bench(Box::new(a)),
@@ -229,6 +283,10 @@ fn parse_run(args: &[OsString]) -> Result<Command, String> {
     let mut virtiofs_shares = Vec::new();
     let mut virtiofsd: Option<VirtiofsdChoice> = None;
     let mut cache: Option<VirtiofsCache> = None;
+    let mut net_mode: Option<NetMode> = None;
+    let mut publish = Vec::new();
+    let mut ip = None;
+    let mut gw = None;
     let mut i = 0;
     while i < args.len() {
         let arg = &args[i];
@@ -306,6 +364,21 @@ fn parse_run(args: &[OsString]) -> Result<Command, String> {
                     .parse()?;
             }
             "--machine" => machine = value("pc or q35")?.to_string_lossy().parse()?,
+            "-p" | "--publish" => {
+                publish.push(PortForward::parse(&value("HOST:GUEST")?.to_string_lossy())?);
+            }
+            "--net" => {
+                net_mode = Some(
+                    value("none, user or tap:IFNAME")?
+                        .to_string_lossy()
+                        .parse()?,
+                );
+            }
+            "--ip" => ip = Some(value("ADDR/PREFIX")?.to_string_lossy().parse()?),
+            "--gw" => {
+                let v = value("an IPv4 address")?.to_string_lossy().into_owned();
+                gw = Some(parse_ipv4(&v).ok_or_else(|| format!("bad gateway address `{v}`"))?);
+            }
             _ => return Err(format!("unknown option `{name}` for run")),
         }
         i += 1;
@@ -328,6 +401,7 @@ fn parse_run(args: &[OsString]) -> Result<Command, String> {
     } else {
         check_tag(&tag)?;
     }
+    let net = NetConfig::resolve(net_mode, publish, ip, gw)?;
     Ok(Command::Run(Box::new(RunArgs {
         timeout,
         memory,
@@ -343,6 +417,7 @@ fn parse_run(args: &[OsString]) -> Result<Command, String> {
         security_model,
         virtio,
         machine,
+        net,
         virtiofs_shares,
         virtiofsd: virtiofsd.unwrap_or_default(),
         cache: cache.unwrap_or_default(),
@@ -393,6 +468,17 @@ mod tests {
         );
         assert!(p(&["frobnicate"]).is_err());
         assert!(p(&["demo", "x"]).is_err());
+        assert_eq!(p(&["demo", "nginx"]), Ok(Command::DemoNginx(8080)));
+        assert_eq!(
+            p(&["demo", "nginx", "--port", "18080"]),
+            Ok(Command::DemoNginx(18080))
+        );
+        assert!(p(&["demo", "nginx", "x"]).is_err());
+        assert!(p(&["demo", "nginx", "--port", "0"]).is_err());
+        assert!(p(&["demo", "nginx", "--port"]).is_err());
+        assert!(p(&["demo", "redis"]).is_err());
+        assert!(matches!(p(&["workloads"]), Ok(Command::Workloads(_))));
+        assert_eq!(p(&["workloads", "--help"]), Ok(Command::Help));
         assert_eq!(p(&["run", "--help"]), Ok(Command::Help));
     }
 
@@ -419,6 +505,121 @@ mod tests {
         assert!(r.virtiofs_shares.is_empty());
         assert_eq!(r.virtiofsd, VirtiofsdChoice::Auto);
         assert_eq!(r.cache, VirtiofsCache::Auto);
+        assert_eq!(r.net, NetConfig::default());
+        assert!(!r.net.enabled());
+    }
+
+    #[test]
+    fn run_with_networking() {
+        use crate::net::{Ipv4Cidr, Proto, DEFAULT_HOST_ADDR};
+        let r = run(&[
+            "run",
+            "--root",
+            "/srv/www",
+            "-p",
+            "8080:80",
+            "--publish=udp:5353:53",
+            "--publish",
+            "0.0.0.0:6379:6379/tcp",
+            "--virtio",
+            "modern",
+            "--",
+            "/sbin/nginx",
+            "-p",
+            "1:2",
+        ]);
+        assert_eq!(r.net.mode, NetMode::User);
+        assert_eq!(
+            r.net.forwards,
+            [
+                PortForward {
+                    proto: Proto::Tcp,
+                    host_addr: DEFAULT_HOST_ADDR,
+                    host: 8080,
+                    guest: 80
+                },
+                PortForward {
+                    proto: Proto::Udp,
+                    host_addr: DEFAULT_HOST_ADDR,
+                    host: 5353,
+                    guest: 53
+                },
+                PortForward {
+                    proto: Proto::Tcp,
+                    host_addr: [0, 0, 0, 0],
+                    host: 6379,
+                    guest: 6379
+                },
+            ]
+        );
+        assert_eq!(r.virtio, VirtioMode::Modern);
+        assert_eq!((r.net.ip, r.net.gw), (None, None));
+        // Options after the program are its own.
+        assert_eq!(r.args, ["-p", "1:2"].map(OsString::from));
+        let r = run(&[
+            "run",
+            "--net",
+            "user",
+            "--ip",
+            "10.0.2.15/24",
+            "--gw=10.0.2.2",
+            "./srv",
+        ]);
+        assert_eq!(r.net.mode, NetMode::User);
+        assert!(r.net.forwards.is_empty());
+        assert_eq!(
+            r.net.ip,
+            Some(Ipv4Cidr {
+                addr: [10, 0, 2, 15],
+                prefix: 24
+            })
+        );
+        assert_eq!(r.net.gw, Some([10, 0, 2, 2]));
+        let r = run(&["run", "--net=tap:tap0", "--ip", "192.168.100.2/24", "./srv"]);
+        assert_eq!(r.net.mode, NetMode::Tap("tap0".into()));
+        assert_eq!(
+            run(&["run", "--net", "none", "./srv"]).net.mode,
+            NetMode::None
+        );
+    }
+
+    #[test]
+    fn networking_errors() {
+        for bad in [
+            &["run", "-p", "80", "x"][..],
+            &["run", "-p", "x:80", "x"],
+            &["run", "-p"],
+            &["run", "--publish", "8080:80/sctp", "x"],
+            &["run", "--net", "bridge", "x"],
+            &["run", "--net", "none", "-p", "8080:80", "x"],
+            &["run", "--net", "tap:tap0", "-p", "8080:80", "x"],
+            &["run", "-p", "8080:80", "-p", "8080:81", "x"],
+            &["run", "--ip", "10.0.2.15/24", "x"],
+            &["run", "--net", "user", "--ip", "10.0.2.15", "x"],
+            &["run", "--net", "user", "--gw", "10.0.2.2", "x"],
+            &[
+                "run",
+                "--net",
+                "user",
+                "--ip",
+                "10.0.2.15/24",
+                "--gw",
+                "10.1.2.2",
+                "x",
+            ],
+            &[
+                "run",
+                "--net",
+                "user",
+                "--ip",
+                "10.0.2.15/24",
+                "--gw",
+                "nope",
+                "x",
+            ],
+        ] {
+            assert!(p(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -4,6 +4,8 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
+use crate::net::{Ipv4, Ipv4Cidr};
+
 /// Bytes written as themselves; every other byte becomes `%XX`.
 fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"._/=:,+-@".contains(&b)
@@ -67,6 +69,11 @@ pub struct Boot<'a> {
     pub root: RootSpec<'a>,
     /// Extra virtio-9p mounts, `(tag, guest path)`: `mount=9p:TAG:/path`.
     pub mounts: &'a [(&'a str, &'a str)],
+    /// A static IPv4 address: `ip=ADDR/PREFIX` (none: DHCP, when there is
+    /// a network at all).
+    pub ip: Option<Ipv4Cidr>,
+    /// The default gateway: `gw=ADDR`.
+    pub gw: Option<[u8; 4]>,
     /// `argv[0]` included.
     pub argv: &'a [OsString],
     /// `KEY=VALUE` strings.
@@ -75,7 +82,8 @@ pub struct Boot<'a> {
 }
 
 /// Assembles the command line: `init=PATH` first, then `root=` (and
-/// `rootflags=`), one `mount=` per extra share, one `argv=` per argument
+/// `rootflags=`), one `mount=` per extra share, `ip=` and `gw=` when
+/// given, one `argv=` per argument
 /// (`argv[0]` included), one `env=` per `KEY=VALUE` string, then `quiet`
 /// when asked. Every value is percent-encoded.
 pub fn boot_cmdline(b: &Boot) -> String {
@@ -115,6 +123,12 @@ pub fn boot_cmdline_with_virtiofs(b: &Boot, virtiofs_mounts: &[(&str, &str)]) ->
             percent_encode(format!("virtiofs:{tag}:{at}").as_bytes())
         ));
     }
+    if let Some(ip) = b.ip {
+        tokens.push(format!("ip={ip}"));
+    }
+    if let Some(gw) = b.gw {
+        tokens.push(format!("gw={}", Ipv4(gw)));
+    }
     for arg in b.argv {
         tokens.push(format!("argv={}", percent_encode(arg.as_bytes())));
     }
@@ -136,6 +150,8 @@ pub fn kernel_cmdline(init: &[u8], argv: &[OsString], env: &[OsString], quiet: b
         init,
         root: RootSpec::Initrd,
         mounts: &[],
+        ip: None,
+        gw: None,
         argv,
         env,
         quiet,
@@ -232,6 +248,8 @@ mod tests {
                 flags: Some("cache=loose,msize=262144"),
             },
             mounts: &[("data", "/mnt"), ("out put", "/srv/my dir")],
+            ip: None,
+            gw: None,
             argv: &argv,
             env: &env,
             quiet: true,
@@ -249,6 +267,8 @@ mod tests {
                 flags: None,
             },
             mounts: &[],
+            ip: None,
+            gw: None,
             argv: &[],
             env: &[],
             quiet: false,
@@ -262,6 +282,8 @@ mod tests {
                 flags: Some("a b%"),
             },
             mounts: &[],
+            ip: None,
+            gw: None,
             argv: &[],
             env: &[],
             quiet: false,
@@ -275,6 +297,8 @@ mod tests {
             init: b"/bin/hello",
             root: RootSpec::VirtioFs { tag: "my root" },
             mounts: &[("data", "/mnt")],
+            ip: None,
+            gw: None,
             argv: &["hello".into()],
             env: &[],
             quiet: false,
@@ -291,6 +315,8 @@ mod tests {
             init: b"/bin/hello",
             root: RootSpec::VirtioFs { tag: "root" },
             mounts: &[("data", "/mnt")],
+            ip: None,
+            gw: None,
             argv: &["hello".into()],
             env: &[],
             quiet: false,
@@ -304,11 +330,46 @@ mod tests {
     }
 
     #[test]
+    fn static_ipv4_configuration_follows_the_mounts() {
+        let line = boot_cmdline(&Boot {
+            init: b"/sbin/nginx",
+            root: RootSpec::NineP {
+                tag: "root",
+                flags: None,
+            },
+            mounts: &[("data", "/mnt")],
+            ip: Some("10.0.2.15/24".parse().unwrap()),
+            gw: Some([10, 0, 2, 2]),
+            argv: &["nginx".into()],
+            env: &[],
+            quiet: true,
+        });
+        assert_eq!(
+            line,
+            "init=/sbin/nginx root=9p:root mount=9p:data:/mnt ip=10.0.2.15/24 gw=10.0.2.2 \
+             argv=nginx quiet"
+        );
+        let line = boot_cmdline(&Boot {
+            init: b"/x",
+            root: RootSpec::Initrd,
+            mounts: &[],
+            ip: Some("192.168.1.9/32".parse().unwrap()),
+            gw: None,
+            argv: &[],
+            env: &[],
+            quiet: false,
+        });
+        assert_eq!(line, "init=/x root=initrd ip=192.168.1.9/32");
+    }
+
+    #[test]
     fn initrd_root_may_have_mounts_too() {
         let line = boot_cmdline(&Boot {
             init: b"/hello",
             root: RootSpec::Initrd,
             mounts: &[("data", "/mnt")],
+            ip: None,
+            gw: None,
             argv: &["hello".into()],
             env: &[],
             quiet: false,

@@ -3,6 +3,10 @@
 //! one of them leaves a file that the host reads back, and a last boot
 //! shares the same directory over virtio-fs (served by a virtiofsd) and
 //! reads that file in the guest.
+//!
+//! `lintel demo nginx`: Debian's nginx, built static with musl
+//! ([`crate::workloads`]), serves `target/demo/nginx` from a Lintel guest
+//! on a forwarded port until Ctrl-C.
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -71,6 +75,104 @@ fn try_demo() -> io::Result<bool> {
         }
     }
     Ok(ok)
+}
+
+/// `lintel demo nginx`: builds the workloads when needed, assembles
+/// nginx's root in `target/demo/nginx`, and runs nginx under Lintel with
+/// the host's `127.0.0.1:PORT` forwarded to the guest's port 80, until
+/// Ctrl-C (exit status 0 then) or until nginx ends (its status).
+pub fn demo_nginx(port: u16) -> i32 {
+    match try_demo_nginx(port) {
+        Ok(outcome) => {
+            if let Some(msg) = crate::run_cmd::outcome_message(&outcome, None) {
+                eprintln!("{msg}");
+            }
+            if outcome != Outcome::Exited(0) {
+                eprintln!(
+                    "lintel: nginx ended ({outcome}); the kernel log is in {}",
+                    demo_kernel_log().display()
+                );
+            }
+            outcome.exit_code()
+        }
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+            eprintln!(
+                "\nlintel: stopped; nginx's access log is {}",
+                nginx_demo_root().join("var/log/nginx/access.log").display()
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("lintel: {e}");
+            1
+        }
+    }
+}
+
+/// Where `demo nginx` assembles its root.
+pub fn nginx_demo_root() -> PathBuf {
+    workspace_root().join("target").join("demo").join("nginx")
+}
+
+fn demo_kernel_log() -> PathBuf {
+    workspace_root()
+        .join("target")
+        .join("demo")
+        .join("nginx-kernel.log")
+}
+
+fn try_demo_nginx(port: u16) -> io::Result<Outcome> {
+    use crate::net::{NetConfig, PortForward};
+    use crate::workloads::{ensure_workloads, nginx_root, roots};
+    ensure_host_tools()?;
+    let workloads = ensure_workloads()?;
+    let kernel = kernel_image()?;
+    let root = nginx_demo_root();
+    nginx_root(&root, &workloads.nginx)?;
+    let forward = PortForward::parse(&format!("{port}:80")).map_err(io::Error::other)?;
+    let mut opts = RunOptions::new(kernel, roots::NGINX_BIN.into());
+    opts.root = Some(root.clone());
+    opts.argv = vec![roots::NGINX_BIN.into()];
+    opts.net = NetConfig::resolve(None, vec![forward], None, None).map_err(io::Error::other)?;
+    opts.stdin = Stdin::Null;
+    let url = format!("http://127.0.0.1:{port}/");
+    println!(
+        "==> nginx {} (Debian's source, static musl) under Lintel, serving {}",
+        workloads.nginx.version,
+        root.join("var/www/html").display()
+    );
+    println!(
+        "    the host's 127.0.0.1:{port} is forwarded to the guest's port 80; Ctrl-C stops it"
+    );
+    crate::interrupt::enable()?;
+    // Says where to look once nginx answers.
+    let announce = url.clone();
+    std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + Duration::from_secs(600);
+        while std::time::Instant::now() < deadline {
+            if http_status(port).is_some_and(|s| s.starts_with("HTTP/1.1 200")) {
+                println!("==> nginx answers: open {announce}");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    });
+    let log = std::fs::File::create(demo_kernel_log())?;
+    run_streaming(&opts, Some(Box::new(log)))
+}
+
+/// The status line of `GET /` on `127.0.0.1:port`, if one comes back.
+fn http_status(port: u16) -> Option<String> {
+    use std::io::{BufRead, BufReader};
+    use std::net::{SocketAddr, TcpStream};
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    s.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .ok()?;
+    let mut line = String::new();
+    BufReader::new(s).read_line(&mut line).ok()?;
+    (!line.is_empty()).then(|| line.trim_end().to_owned())
 }
 
 /// Compiles `cli/demo/NAME.c` static with musl into `out`.

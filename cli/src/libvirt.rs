@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::accel::ResolvedAccel;
+use crate::net::{net_device, NetConfig, NetMode};
+use crate::ninep::VirtioMode;
 use crate::qemu::Machine;
 
 /// How the root directory reaches the guest.
@@ -99,7 +101,23 @@ pub struct Domain {
     pub virtiofsd: Option<PathBuf>,
     pub console: Console,
     pub network: Option<Network>,
+    /// User-mode networking with forwarded ports. libvirt 9.0 keeps a
+    /// `<portForward>` of a user interface in the XML but does not apply
+    /// it (SLIRP gets no `hostfwd`; its `passt` backend is not there yet),
+    /// so the network is given to QEMU itself through `<qemu:commandline>`
+    /// (libvirt marks the domain `tainted: custom-argv`), instead of an
+    /// `<interface>`.
+    pub forwarded: Option<NetConfig>,
 }
+
+/// The QEMU netdev id of a network passed through `<qemu:commandline>`.
+pub const PASSTHROUGH_NETDEV: &str = "lintelnet0";
+/// The PCI slot of that device on the root bus. QEMU creates it before
+/// libvirt's own devices, which libvirt numbers from slot 2 on `pc` (and
+/// puts behind root ports in slot 1 on `q35`, with the ICH9 functions in
+/// slot 0x1f): without an address it would take slot 2 from the first
+/// `<filesystem>`.
+pub const PASSTHROUGH_SLOT: &str = "0x10";
 
 /// `s` escaped for XML text and attribute values (single or double quoted).
 pub fn xml_escape(s: &str) -> String {
@@ -180,7 +198,30 @@ pub fn domain_xml(d: &Domain) -> Result<String, String> {
         return Err(format!("the kernel path {kernel} is not absolute"));
     }
     let cmdline = xml_text("the kernel command line", &d.cmdline)?;
-    let _ = writeln!(x, "<domain type='{domain_type}'>");
+    let passthrough = match &d.forwarded {
+        None => None,
+        Some(_) if matches!(d.network, Some(Network::Named(_))) => {
+            return Err("forwarded ports need user-mode networking, not a libvirt network".into())
+        }
+        Some(net) => {
+            if net.mode != NetMode::User {
+                return Err("forwarded ports need user-mode networking".into());
+            }
+            net.check()?;
+            net.netdev(PASSTHROUGH_NETDEV)
+        }
+    };
+    match passthrough {
+        None => {
+            let _ = writeln!(x, "<domain type='{domain_type}'>");
+        }
+        Some(_) => {
+            let _ = writeln!(
+                x,
+                "<domain type='{domain_type}' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
+            );
+        }
+    }
     let _ = writeln!(x, "  <name>{}</name>", e(name));
     let (amount, unit) = if d.memory_kib.is_multiple_of(1024) {
         (d.memory_kib / 1024, "MiB")
@@ -238,6 +279,8 @@ pub fn domain_xml(d: &Domain) -> Result<String, String> {
         filesystem(&mut x, share, DomainFs::NineP, &d.accessmode, None)?;
     }
     match &d.network {
+        // The network is QEMU's own (below).
+        _ if passthrough.is_some() => {}
         None => {}
         Some(Network::User) => {
             x.push_str("    <interface type='user'>\n");
@@ -282,6 +325,25 @@ pub fn domain_xml(d: &Domain) -> Result<String, String> {
     x.push_str("    <controller type='usb' model='none'/>\n");
     x.push_str("    <memballoon model='none'/>\n");
     x.push_str("  </devices>\n");
+    if let Some(netdev) = passthrough {
+        x.push_str("  <qemu:commandline>\n");
+        for arg in [
+            "-netdev",
+            &netdev,
+            "-device",
+            &format!(
+                "{},bus={},addr={PASSTHROUGH_SLOT}",
+                net_device(PASSTHROUGH_NETDEV, VirtioMode::Transitional),
+                match d.machine {
+                    Machine::Pc => "pci.0",
+                    Machine::Q35 => "pcie.0",
+                }
+            ),
+        ] {
+            let _ = writeln!(x, "    <qemu:arg value='{}'/>", e(arg));
+        }
+        x.push_str("  </qemu:commandline>\n");
+    }
     x.push_str("</domain>\n");
     Ok(x)
 }
@@ -348,6 +410,7 @@ mod tests {
             virtiofsd: Some("/usr/libexec/virtiofsd".into()),
             console: Console::File("/var/log/lintel.log".into()),
             network: None,
+            forwarded: None,
         }
     }
 
@@ -479,6 +542,50 @@ mod tests {
             .contains("    <interface type='network'>\n      <source network='default'/>\n"));
         d.accessmode = "none".into();
         assert!(domain_xml(&d).is_err());
+    }
+
+    #[test]
+    fn forwarded_ports_go_through_the_qemu_command_line() {
+        use crate::net::PortForward;
+        let mut d = domain();
+        d.network = Some(Network::User);
+        d.forwarded = Some(
+            NetConfig::resolve(
+                None,
+                vec![
+                    PortForward::parse("8080:80").unwrap(),
+                    PortForward::parse("5353:53/udp").unwrap(),
+                ],
+                None,
+                None,
+            )
+            .unwrap(),
+        );
+        let xml = domain_xml(&d).unwrap();
+        assert!(xml.starts_with(
+            "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n"
+        ));
+        assert!(!xml.contains("<interface"), "{xml}");
+        assert!(xml.ends_with(
+            "  </devices>
+  <qemu:commandline>
+    <qemu:arg value='-netdev'/>
+    <qemu:arg value='user,id=lintelnet0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:127.0.0.1:5353-:53'/>
+    <qemu:arg value='-device'/>
+    <qemu:arg value='virtio-net-pci,netdev=lintelnet0,romfile=,bus=pci.0,addr=0x10'/>
+  </qemu:commandline>
+</domain>
+"
+        ));
+        d.machine = Machine::Q35;
+        assert!(domain_xml(&d).unwrap().contains(
+            "<qemu:arg value='virtio-net-pci,netdev=lintelnet0,romfile=,bus=pcie.0,addr=0x10'/>"
+        ));
+        // Not with a libvirt network.
+        d.network = Some(Network::Named("default".into()));
+        assert!(domain_xml(&d).is_err());
+        d.network = None;
+        assert!(domain_xml(&d).is_ok());
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::libvirt::{
     domain_xml, find_virtiofsd, parse_memory, Console, Domain, DomainFs, Filesystem, Network,
     ACCESS_MODES,
 };
+use crate::net::{parse_ipv4, Ipv4Cidr, NetConfig, NetMode, PortForward};
 use crate::ninep::{check_tag, share_dir, Share};
 use crate::qemu::Machine;
 use crate::rootdir;
@@ -44,6 +45,12 @@ pub struct LibvirtArgs {
     pub serial: Option<PathBuf>,
     /// `--network user|NAME` (default none).
     pub network: Option<Network>,
+    /// `-p HOST:GUEST`, in order (user-mode networking).
+    pub forwards: Vec<PortForward>,
+    /// `--ip ADDR/PREFIX`: `ip=` on the command line.
+    pub ip: Option<Ipv4Cidr>,
+    /// `--gw ADDR`: `gw=`.
+    pub gw: Option<[u8; 4]>,
     /// `-e KEY=VALUE`, in order.
     pub env: Vec<OsString>,
     /// `-q`: `quiet` on the kernel command line.
@@ -67,6 +74,9 @@ pub fn parse(args: &[OsString]) -> Result<Option<LibvirtArgs>, String> {
     let mut shares = Vec::new();
     let mut serial = None;
     let mut network = None;
+    let mut forwards = Vec::new();
+    let mut ip = None;
+    let mut gw = None;
     let mut env = Vec::new();
     let mut quiet = false;
     let mut i = 0;
@@ -140,6 +150,12 @@ pub fn parse(args: &[OsString]) -> Result<Option<LibvirtArgs>, String> {
                 serial = (v != "pty").then(|| PathBuf::from(v));
             }
             "--network" => network = Some(Network::parse(&text("user or a network name")?)),
+            "-p" | "--publish" => forwards.push(PortForward::parse(&text("HOST:GUEST")?)?),
+            "--ip" => ip = Some(text("ADDR/PREFIX")?.parse()?),
+            "--gw" => {
+                let v = text("an IPv4 address")?;
+                gw = Some(parse_ipv4(&v).ok_or_else(|| format!("bad gateway address `{v}`"))?);
+            }
             "-e" | "--env" => {
                 let v = value("KEY=VALUE")?;
                 match v.as_bytes().iter().position(|&b| b == b'=') {
@@ -162,6 +178,31 @@ pub fn parse(args: &[OsString]) -> Result<Option<LibvirtArgs>, String> {
     let Some(program) = args.get(i) else {
         return Err("libvirt-xml needs a PROGRAM".to_owned());
     };
+    if !forwards.is_empty() {
+        match network {
+            None | Some(Network::User) => network = Some(Network::User),
+            Some(Network::Named(_)) => {
+                return Err(
+                    "-p forwards ports of user-mode networking, not of a libvirt network"
+                        .to_owned(),
+                )
+            }
+        }
+    }
+    if (ip.is_some() || gw.is_some()) && network.is_none() {
+        return Err("--ip and --gw need a network (--network or -p)".to_owned());
+    }
+    if network == Some(Network::User) || network.is_none() {
+        // The same checks as `lintel run` (the gateway in the address's network...).
+        NetConfig::resolve(
+            network.as_ref().map(|_| NetMode::User),
+            forwards.clone(),
+            ip,
+            gw,
+        )?;
+    } else if gw.is_some() && ip.is_none() {
+        return Err("--gw needs a static address (--ip ADDR/PREFIX)".to_owned());
+    }
     if fs == DomainFs::VirtioFs {
         if rootflags.is_some() {
             return Err("--rootflags needs a 9p root".to_owned());
@@ -183,6 +224,9 @@ pub fn parse(args: &[OsString]) -> Result<Option<LibvirtArgs>, String> {
         shares,
         serial,
         network,
+        forwards,
+        ip,
+        gw,
         env,
         quiet,
         program: PathBuf::from(program),
@@ -239,6 +283,8 @@ pub fn domain(a: &LibvirtArgs, kernel: &Path) -> io::Result<Domain> {
             DomainFs::VirtioFs => RootSpec::VirtioFs { tag: &a.tag },
         },
         mounts: &mounts,
+        ip: a.ip,
+        gw: a.gw,
         argv: &argv,
         env: &a.env,
         quiet: a.quiet,
@@ -267,6 +313,10 @@ pub fn domain(a: &LibvirtArgs, kernel: &Path) -> io::Result<Domain> {
             None => Console::Pty,
         },
         network: a.network.clone(),
+        forwarded: (!a.forwards.is_empty())
+            .then(|| NetConfig::resolve(Some(NetMode::User), a.forwards.clone(), a.ip, a.gw))
+            .transpose()
+            .map_err(invalid)?,
     })
 }
 
@@ -322,6 +372,7 @@ mod tests {
         assert_eq!(a.accessmode, "passthrough");
         assert_eq!(a.serial, None);
         assert_eq!(a.network, None);
+        assert!(a.forwards.is_empty() && a.ip.is_none() && a.gw.is_none());
         assert!(a.env.is_empty() && a.shares.is_empty() && a.args.is_empty());
         assert!(!a.quiet);
     }
@@ -379,6 +430,53 @@ mod tests {
             args(&["--root", "r", "--accessmode", "squash", "p"]).accessmode,
             "squash"
         );
+    }
+
+    #[test]
+    fn networking() {
+        let a = args(&[
+            "--root",
+            "r",
+            "-p",
+            "8080:80",
+            "--ip",
+            "10.0.2.15/24",
+            "--gw",
+            "10.0.2.2",
+            "p",
+        ]);
+        assert_eq!(a.network, Some(Network::User));
+        assert_eq!(a.forwards, [PortForward::parse("8080:80").unwrap()]);
+        assert_eq!(a.ip, Some("10.0.2.15/24".parse().unwrap()));
+        assert_eq!(a.gw, Some([10, 0, 2, 2]));
+        let a = args(&[
+            "--root",
+            "r",
+            "--network",
+            "default",
+            "--ip",
+            "192.168.122.9/24",
+            "p",
+        ]);
+        assert_eq!(a.network, Some(Network::Named("default".into())));
+        for bad in [
+            &["--root", "r", "--network", "default", "-p", "8080:80", "p"][..],
+            &["--root", "r", "--ip", "10.0.2.15/24", "p"],
+            &["--root", "r", "--network", "user", "--gw", "10.0.2.2", "p"],
+            &[
+                "--root",
+                "r",
+                "--network",
+                "default",
+                "--gw",
+                "10.0.2.2",
+                "p",
+            ],
+            &["--root", "r", "-p", "80", "p"],
+            &["--root", "r", "-p", "1:2", "-p", "1:3", "p"],
+        ] {
+            assert!(p(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
@@ -456,6 +554,31 @@ mod tests {
         );
         assert_eq!(d.memory_kib, 512 * 1024);
         assert_eq!(d.virtiofsd, None);
+        assert_eq!(d.forwarded, None);
+
+        // Forwarded ports: QEMU's own user-mode network; ip= and gw= on the line.
+        let a = args(&[
+            "--root",
+            &root,
+            "-p",
+            "8080:80",
+            "--ip",
+            "10.0.2.15/24",
+            "--gw",
+            "10.0.2.2",
+            "/bin/hello",
+        ]);
+        let d = domain(&a, &kernel).unwrap();
+        assert_eq!(
+            d.cmdline,
+            "init=/bin/hello root=9p:root ip=10.0.2.15/24 gw=10.0.2.2 argv=/bin/hello"
+        );
+        let net = d.forwarded.clone().unwrap();
+        assert_eq!(
+            net.netdev("x").unwrap(),
+            "user,id=x,hostfwd=tcp:127.0.0.1:8080-10.0.2.15:80"
+        );
+        assert!(domain_xml(&d).unwrap().contains("<qemu:commandline>"));
 
         let a = args(&[
             "--root",

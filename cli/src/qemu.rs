@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use crate::accel::ResolvedAccel;
-use crate::ninep::{escape_option_value, NinePDevice};
+use crate::net::NetConfig;
+use crate::ninep::{escape_option_value, NinePDevice, VirtioMode};
 
 /// The emulator; `LINTEL_QEMU` overrides the name or path.
 pub fn qemu_binary() -> OsString {
@@ -54,6 +55,11 @@ pub struct QemuConfig {
     pub machine: Machine,
     /// virtio-9p devices, in order: `fsdev0`, `fsdev1`...
     pub ninep: Vec<NinePDevice>,
+    /// The network device and what it is attached to (none by default).
+    pub net: NetConfig,
+    /// The interfaces the virtio-net device offers (the virtio-9p devices
+    /// carry their own).
+    pub net_virtio: VirtioMode,
     /// Unix sockets QEMU connects to, in order: COM1 (stdin/stdout),
     /// COM2 (stderr), COM3 (kernel log).
     pub serial_sockets: [PathBuf; 3],
@@ -87,6 +93,7 @@ pub fn qemu_args(cfg: &QemuConfig) -> Vec<OsString> {
     for (i, dev) in cfg.ninep.iter().enumerate() {
         args.extend(dev.qemu_args(i));
     }
+    args.extend(cfg.net.qemu_args(cfg.net_virtio));
     for (i, socket) in cfg.serial_sockets.iter().enumerate() {
         use std::os::unix::ffi::OsStrExt;
         let id = format!("c{}", i + 1);
@@ -105,7 +112,6 @@ pub fn qemu_args(cfg: &QemuConfig) -> Vec<OsString> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ninep::VirtioMode;
 
     fn config(accel: ResolvedAccel) -> QemuConfig {
         QemuConfig {
@@ -116,6 +122,8 @@ mod tests {
             accel,
             machine: Machine::Pc,
             ninep: Vec::new(),
+            net: NetConfig::default(),
+            net_virtio: VirtioMode::Transitional,
             serial_sockets: ["/t/c1".into(), "/t/c2".into(), "/t/c3".into()],
         }
     }
@@ -288,6 +296,44 @@ mod tests {
                 "virtio-9p-pci,fsdev=fsdev2,mount_tag=o,,ut,disable-legacy=on",
             ]
         );
+    }
+
+    #[test]
+    fn the_network_device_follows_the_shares() {
+        use crate::net::{NetMode, PortForward};
+        for machine in [Machine::Pc, Machine::Q35] {
+            let mut cfg = config(ResolvedAccel::Tcg);
+            cfg.initrd = None;
+            cfg.machine = machine;
+            cfg.ninep = vec![ninep("/srv/www", "root", VirtioMode::Legacy)];
+            cfg.net = NetConfig::resolve(
+                None,
+                vec![PortForward::parse("8080:80").unwrap()],
+                None,
+                None,
+            )
+            .unwrap();
+            cfg.net_virtio = VirtioMode::Legacy;
+            assert_eq!(cfg.net.mode, NetMode::User);
+            let args: Vec<String> = qemu_args(&cfg)
+                .into_iter()
+                .map(|a| a.into_string().unwrap())
+                .collect();
+            assert_eq!(args[..2], ["-machine", machine.name()]);
+            assert_eq!(
+                devices(&args),
+                [
+                    "-fsdev",
+                    "local,id=fsdev0,path=/srv/www,security_model=none",
+                    "-device",
+                    "virtio-9p-pci,fsdev=fsdev0,mount_tag=root,disable-modern=on,disable-legacy=off",
+                    "-netdev",
+                    "user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80",
+                    "-device",
+                    "virtio-net-pci,netdev=net0,romfile=,disable-modern=on,disable-legacy=off",
+                ]
+            );
+        }
     }
 
     #[test]

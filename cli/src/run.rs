@@ -18,6 +18,7 @@ use crate::accel::{Accel, ResolvedAccel};
 use crate::channels::{self, Connection, SerialListeners};
 use crate::cmdline::{boot_cmdline_with_virtiofs, Boot, RootSpec};
 use crate::cpio;
+use crate::net::NetConfig;
 use crate::ninep::{
     check_security_model, check_tag, share_dir, NinePDevice, RootFs, Share, VirtioMode,
 };
@@ -91,6 +92,11 @@ pub struct RunOptions {
     pub stdin: Stdin,
     /// Adds `quiet` to the kernel command line.
     pub quiet: bool,
+    /// The network (none by default): a virtio-net device (offering the
+    /// interfaces [`virtio`](Self::virtio) says) on QEMU user-mode
+    /// networking with forwarded ports, or on a tap interface; `ip=`/`gw=`
+    /// on the command line when static.
+    pub net: NetConfig,
 }
 
 impl RunOptions {
@@ -118,6 +124,7 @@ impl RunOptions {
             accel: Accel::Auto,
             stdin: Stdin::Null,
             quiet: false,
+            net: NetConfig::default(),
         }
     }
 }
@@ -224,6 +231,8 @@ pub fn run(opts: &RunOptions, sinks: Sinks) -> io::Result<Finished> {
         accel,
         machine: opts.machine,
         ninep: prepared.ninep,
+        net: opts.net.clone(),
+        net_virtio: opts.virtio,
         serial_sockets: listeners.paths().clone(),
     };
     let devices: Vec<VirtiofsDevice> = daemons
@@ -360,6 +369,7 @@ struct Prepared {
 fn prepare(opts: &RunOptions, tmp: &Path) -> io::Result<Prepared> {
     let invalid = |msg: String| io::Error::new(io::ErrorKind::InvalidInput, msg);
     check_security_model(&opts.security_model).map_err(invalid)?;
+    opts.net.check().map_err(invalid)?;
     let nine_p_root = opts.root.is_some() && opts.fs == RootFs::NineP;
     let virtiofs_root = opts.root.is_some() && opts.fs == RootFs::VirtioFs;
     if opts.rootflags.is_some() && !nine_p_root {
@@ -447,6 +457,8 @@ fn prepare(opts: &RunOptions, tmp: &Path) -> io::Result<Prepared> {
             init: &init,
             root,
             mounts: &mounts,
+            ip: opts.net.ip,
+            gw: opts.net.gw,
             argv: &opts.argv,
             env: &opts.env,
             quiet: opts.quiet,

@@ -47,6 +47,7 @@ fn try_run(a: &RunArgs) -> io::Result<Outcome> {
     opts.security_model = a.security_model.clone();
     opts.virtio = a.virtio;
     opts.machine = a.machine;
+    opts.net = a.net.clone();
     opts.argv = a.argv();
     opts.env = a.env.clone();
     opts.memory = a.memory.clone();

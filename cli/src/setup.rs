@@ -1,7 +1,9 @@
 //! Installing what the demo and the tests need, when it is missing: QEMU,
-//! musl-gcc, a static busybox (Debian packages), the kernel's Rust target,
-//! and the Rust virtiofsd for virtio-fs (`cargo install virtiofsd`, falling
-//! back to QEMU's C virtiofsd).
+//! musl-gcc, a static busybox, what builds and exercises the workloads
+//! (dpkg-source, make, gcc; curl, redis-cli and redis-benchmark) (Debian
+//! packages), the kernel's Rust target, and the Rust virtiofsd for
+//! virtio-fs (`cargo install virtiofsd`, falling back to QEMU's C
+//! virtiofsd).
 
 use std::ffi::OsStr;
 use std::io::{self, Read};
@@ -38,6 +40,30 @@ pub const STATIC_BUSYBOX: Requirement = Requirement {
     what: "a static /bin/busybox",
     package: "busybox-static",
 };
+/// `dpkg-source`, which unpacks the workloads' source packages.
+pub const DPKG_DEV: Requirement = Requirement {
+    what: "dpkg-source",
+    package: "dpkg-dev",
+};
+pub const MAKE: Requirement = Requirement {
+    what: "make",
+    package: "make",
+};
+/// The compiler `musl-gcc` wraps.
+pub const GCC: Requirement = Requirement {
+    what: "x86_64-linux-gnu-gcc",
+    package: "gcc",
+};
+/// The HTTP client of the nginx tests.
+pub const CURL: Requirement = Requirement {
+    what: "curl",
+    package: "curl",
+};
+/// `redis-cli` and `redis-benchmark`, the clients of the redis tests.
+pub const REDIS_TOOLS: Requirement = Requirement {
+    what: "redis-cli and redis-benchmark",
+    package: "redis-tools",
+};
 /// What `cargo install virtiofsd` links against.
 pub const LIBSECCOMP_DEV: Requirement = Requirement {
     what: "the libseccomp headers",
@@ -63,6 +89,19 @@ pub fn ensure_host_tools() -> io::Result<()> {
     }
     ensure_rust_target()?;
     ensure_virtiofsd();
+    Ok(())
+}
+
+/// Makes sure what builds the workloads is there (musl-gcc, dpkg-source,
+/// make, gcc), and nothing more: `lintel workloads` needs no QEMU.
+pub fn ensure_workload_build_tools() -> io::Result<()> {
+    let missing: Vec<Requirement> = missing_requirements()
+        .into_iter()
+        .filter(|r| [MUSL_GCC, DPKG_DEV, MAKE, GCC].contains(r))
+        .collect();
+    if !missing.is_empty() {
+        install_packages(&missing)?;
+    }
     Ok(())
 }
 
@@ -139,6 +178,17 @@ pub fn missing_requirements() -> Vec<Requirement> {
     }
     if find_in_path("diod").is_none() && !Path::new("/usr/sbin/diod").exists() {
         missing.push(DIOD);
+    }
+    for (tool, req) in [
+        ("dpkg-source", DPKG_DEV),
+        ("make", MAKE),
+        ("x86_64-linux-gnu-gcc", GCC),
+        ("curl", CURL),
+        ("redis-benchmark", REDIS_TOOLS),
+    ] {
+        if find_in_path(tool).is_none() && !missing.contains(&req) {
+            missing.push(req);
+        }
     }
     missing
 }

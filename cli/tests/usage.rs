@@ -31,6 +31,12 @@ fn help_goes_to_stdout() {
             "--security-model M",
             "--virtio transitional|modern|legacy",
             "--machine pc|q35",
+            "-p, --publish [tcp:|udp:][ADDR:]HOST:GUEST[/tcp|/udp]",
+            "--net none|user|tap:IFNAME",
+            "--ip ADDR/PREFIX",
+            "--gw ADDR",
+            "lintel workloads [--out DIR] [--rebuild]",
+            "lintel demo [nginx [--port N]]",
         ] {
             assert!(text.contains(flag), "{flag}: {text}");
         }
@@ -52,6 +58,11 @@ fn usage_errors_exit_2() {
         &["run", "--security-model", "mapped", "x"],
         &["run", "--virtiofsd", "rust", "x"],
         &["run", "--share-virtiofs", "d:t:/m", "--cache", "loose", "x"],
+        &["run", "-p", "80", "x"],
+        &["run", "--net", "none", "-p", "8080:80", "x"],
+        &["run", "--ip", "10.0.2.15/24", "x"],
+        &["workloads", "--bogus"],
+        &["demo", "redis"],
     ] {
         let out = lintel(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

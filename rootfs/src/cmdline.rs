@@ -26,6 +26,13 @@ pub struct BootConfig {
     pub quiet: bool,
     /// `console=tty`: the console behaves as a terminal (the host's is one).
     pub tty: bool,
+    /// `ip=ADDR/PREFIX`: a static IPv4 address and prefix length for the
+    /// network interface, e.g. `10.0.2.15/24`. `None` (no `ip=`, or
+    /// `ip=dhcp`): the kernel asks DHCP.
+    pub ip: Option<([u8; 4], u8)>,
+    /// `gw=ADDR`: the IPv4 default gateway, e.g. `10.0.2.2` (used with a
+    /// static `ip=`; DHCP brings its own router).
+    pub gw: Option<[u8; 4]>,
     /// Tokens not understood, reported by the kernel.
     pub unknown: Vec<Vec<u8>>,
 }
@@ -75,6 +82,36 @@ fn parse_clock(v: &[u8]) -> Option<u64> {
     secs.checked_mul(1_000_000_000)?.checked_add(nanos)
 }
 
+/// A dotted-quad IPv4 address, `10.0.2.15`: four decimal numbers 0 to 255
+/// of one to three digits each.
+pub fn parse_ipv4(v: &[u8]) -> Option<[u8; 4]> {
+    let mut out = [0u8; 4];
+    let mut parts = v.split(|&b| b == b'.');
+    for slot in out.iter_mut() {
+        *slot = parse_decimal(parts.next()?, 3)?.try_into().ok()?;
+    }
+    match parts.next() {
+        None => Some(out),
+        Some(_) => None,
+    }
+}
+
+/// `ADDR/PREFIX`, e.g. `10.0.2.15/24`, the prefix length 0 to 32.
+pub fn parse_ipv4_cidr(v: &[u8]) -> Option<([u8; 4], u8)> {
+    let slash = v.iter().position(|&b| b == b'/')?;
+    let addr = parse_ipv4(&v[..slash])?;
+    let prefix = u8::try_from(parse_decimal(&v[slash + 1..], 2)?).ok()?;
+    (prefix <= 32).then_some((addr, prefix))
+}
+
+/// One to `max_digits` ASCII digits, nothing else (no sign, no space).
+fn parse_decimal(v: &[u8], max_digits: usize) -> Option<u32> {
+    if v.is_empty() || v.len() > max_digits || !v.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(v.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0')))
+}
+
 pub fn parse(cmdline: &[u8]) -> BootConfig {
     let mut c = BootConfig::default();
     for tok in cmdline
@@ -97,6 +134,9 @@ pub fn parse(cmdline: &[u8]) -> BootConfig {
             (b"clock", Some(v)) if parse_clock(&v).is_some() => c.clock_ns = parse_clock(&v),
             (b"console", Some(v)) if v == b"tty" => c.tty = true,
             (b"quiet", None) => c.quiet = true,
+            (b"ip", Some(v)) if v == b"dhcp" => c.ip = None,
+            (b"ip", Some(v)) if parse_ipv4_cidr(&v).is_some() => c.ip = parse_ipv4_cidr(&v),
+            (b"gw", Some(v)) if parse_ipv4(&v).is_some() => c.gw = parse_ipv4(&v),
             _ => c.unknown.push(tok.to_vec()),
         }
     }
@@ -135,6 +175,84 @@ mod tests {
         assert_eq!(c.argv, [&b"%zz%4"[..]]);
         assert!(c.tty);
         assert_eq!(c.root.as_deref(), Some(&b"initrd"[..]));
+    }
+
+    #[test]
+    fn static_ipv4_configuration() {
+        let c = parse(b"init=/sbin/nginx ip=10.0.2.15/24 gw=10.0.2.2");
+        assert_eq!(c.ip, Some(([10, 0, 2, 15], 24)));
+        assert_eq!(c.gw, Some([10, 0, 2, 2]));
+        assert!(c.unknown.is_empty());
+        // Percent-encoded like every value; the edges of the ranges.
+        let c = parse(b"ip=192.168.1.200%2F32 gw=255.255.255.255");
+        assert_eq!(c.ip, Some(([192, 168, 1, 200], 32)));
+        assert_eq!(c.gw, Some([255; 4]));
+        assert_eq!(parse(b"ip=0.0.0.0/0").ip, Some(([0; 4], 0)));
+        assert_eq!(
+            parse(b"ip=010.000.002.015/08").ip,
+            Some(([10, 0, 2, 15], 8))
+        );
+    }
+
+    #[test]
+    fn dhcp_without_ip() {
+        let c = parse(b"init=/x root=initrd");
+        assert_eq!((c.ip, c.gw), (None, None));
+        let c = parse(b"ip=10.0.2.15/24 ip=dhcp");
+        assert_eq!(c.ip, None);
+        assert!(c.unknown.is_empty());
+    }
+
+    #[test]
+    fn malformed_addresses_are_unknown_tokens() {
+        let bad: &[&[u8]] = &[
+            b"ip=10.0.2.15",
+            b"ip=10.0.2.15/",
+            b"ip=10.0.2.15/33",
+            b"ip=10.0.2.15/024",
+            b"ip=10.0.2/24",
+            b"ip=10.0.2.15.1/24",
+            b"ip=10.0.2.256/24",
+            b"ip=10.0.2.1000/24",
+            b"ip=10..2.15/24",
+            b"ip=+10.0.2.15/24",
+            b"ip=10.0.2.15/+8",
+            b"ip=10.0.2.15/24/1",
+            b"ip=a.b.c.d/24",
+            b"ip=",
+            b"ip",
+            b"ip=DHCP",
+            b"gw=10.0.2",
+            b"gw=10.0.2.2/24",
+            b"gw=-1.0.0.0",
+            b"gw=",
+            b"gw",
+            b"gw=%FF%FF",
+        ];
+        for tok in bad {
+            let c = parse(tok);
+            assert_eq!(
+                (c.ip, c.gw),
+                (None, None),
+                "{}",
+                core::str::from_utf8(tok).unwrap()
+            );
+            assert_eq!(c.unknown, [tok.to_vec()]);
+        }
+        // A bad token leaves an earlier good one alone.
+        let c = parse(b"ip=10.0.2.15/24 gw=10.0.2.2 ip=10.0.2.16/99 gw=x");
+        assert_eq!(c.ip, Some(([10, 0, 2, 15], 24)));
+        assert_eq!(c.gw, Some([10, 0, 2, 2]));
+        assert_eq!(c.unknown.len(), 2);
+    }
+
+    #[test]
+    fn address_parsers() {
+        assert_eq!(parse_ipv4(b"1.2.3.4"), Some([1, 2, 3, 4]));
+        assert_eq!(parse_ipv4(b"1.2.3.4 "), None);
+        assert_eq!(parse_ipv4(b""), None);
+        assert_eq!(parse_ipv4_cidr(b"1.2.3.4/0"), Some(([1, 2, 3, 4], 0)));
+        assert_eq!(parse_ipv4_cidr(b"/24"), None);
     }
 
     #[test]

@@ -11,6 +11,10 @@
 //! [`run_lintel_root_with`] for the initrd root, the virtio-fs root, other
 //! virtio flavours, q35, other 9p security models).
 //!
+//! Servers (nginx, redis) run in the background natively or under the
+//! `lintel` binary ([`server`]); `src/bin/lintel-cli.rs` is that binary,
+//! built with the tests so they can start it (`CARGO_BIN_EXE_lintel-cli`).
+//!
 //! Environment:
 //! - `LINTEL_KERNEL`: a prebuilt kernel image (otherwise `lintel` builds one);
 //! - `LINTEL_ACCEL=auto|kvm|tcg`: the accelerator (default `auto`);
@@ -22,6 +26,7 @@ mod elf;
 mod guest;
 mod native;
 mod run;
+pub mod server;
 pub mod shared_dir;
 mod tree;
 
@@ -32,8 +37,8 @@ pub use elf::{inspect as inspect_elf, ElfInfo};
 pub use guest::{guest, guest_build_dir, guest_source_dir, rust_guest, Link};
 pub use native::{is_root, run_native, run_native_chroot, run_native_in, run_native_with_stdin};
 pub use run::{
-    kernel_log_last_line, run_lintel, run_lintel_root, run_lintel_root_with, run_lintel_with_stdin,
-    RootConfig,
+    kernel_log_last_line, kernel_path, run_lintel, run_lintel_root, run_lintel_root_with,
+    run_lintel_with_stdin, RootConfig,
 };
 pub use tree::{copy_tree, describe_tree, set_mtime};
 

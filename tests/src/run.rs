@@ -21,6 +21,12 @@ fn kernel() -> PathBuf {
     }
 }
 
+/// The kernel image the tests boot (`LINTEL_KERNEL`, or built once per
+/// test process), for tests that start the `lintel` binary themselves.
+pub fn kernel_path() -> PathBuf {
+    kernel()
+}
+
 /// `LINTEL_ACCEL=auto|kvm|tcg` (default `auto`).
 fn accel_from_env() -> Accel {
     match std::env::var("LINTEL_ACCEL").as_deref().map(str::trim) {

@@ -245,6 +245,8 @@ pub fn run_linux(
         accel,
         machine: Machine::Pc,
         ninep,
+        net: crate::net::NetConfig::default(),
+        net_virtio: crate::ninep::VirtioMode::Transitional,
         serial_sockets: listeners.paths().clone(),
     };
     let mut args = qemu_args(&config);
