@@ -201,6 +201,43 @@ impl Pod for Utsname {
     }
 }
 
+/// `struct msghdr` (sendmsg, recvmsg): 56 bytes, padding after the two ints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Msghdr {
+    pub name: u64,
+    pub namelen: u32,
+    pub iov: u64,
+    pub iovlen: u64,
+    pub control: u64,
+    pub controllen: u64,
+    pub flags: i32,
+}
+
+impl Pod for Msghdr {
+    const SIZE: usize = 56;
+    fn encode(&self, out: &mut [u8]) {
+        out[..Self::SIZE].fill(0);
+        put(out, 0, &self.name.to_le_bytes());
+        put(out, 8, &self.namelen.to_le_bytes());
+        put(out, 16, &self.iov.to_le_bytes());
+        put(out, 24, &self.iovlen.to_le_bytes());
+        put(out, 32, &self.control.to_le_bytes());
+        put(out, 40, &self.controllen.to_le_bytes());
+        put(out, 48, &self.flags.to_le_bytes());
+    }
+    fn decode(b: &[u8]) -> Self {
+        Self {
+            name: get_u64(b, 0),
+            namelen: get_u32(b, 8),
+            iov: get_u64(b, 16),
+            iovlen: get_u64(b, 24),
+            control: get_u64(b, 32),
+            controllen: get_u64(b, 40),
+            flags: get_u32(b, 48) as i32,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

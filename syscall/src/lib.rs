@@ -12,6 +12,7 @@ pub mod fs;
 mod info;
 pub mod kernel;
 pub mod mm;
+pub mod net;
 pub mod process;
 mod regs;
 pub mod signal;

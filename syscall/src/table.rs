@@ -225,6 +225,24 @@ static TABLE: SysnoMap<Handler> = SysnoMap::from_slice(&[
     (Sysno::getrlimit, h!(info::sys_getrlimit, 0, 1)),
     (Sysno::setrlimit, h!(info::sys_setrlimit, 0, 1)),
     (Sysno::sysinfo, h!(info::sys_sysinfo, 0)),
+    // net
+    (Sysno::socket, h!(crate::net::sys_socket, 0, 1, 2)),
+    (Sysno::socketpair, h!(crate::net::sys_socketpair, 0, 1, 2, 3)),
+    (Sysno::bind, h!(crate::net::sys_bind, 0, 1, 2)),
+    (Sysno::listen, h!(crate::net::sys_listen, 0, 1)),
+    (Sysno::accept, h!(crate::net::sys_accept, 0, 1, 2)),
+    (Sysno::accept4, h!(crate::net::sys_accept4, 0, 1, 2, 3)),
+    (Sysno::connect, h!(crate::net::sys_connect, 0, 1, 2)),
+    (Sysno::shutdown, h!(crate::net::sys_shutdown, 0, 1)),
+    (Sysno::getsockname, h!(crate::net::sys_getsockname, 0, 1, 2)),
+    (Sysno::getpeername, h!(crate::net::sys_getpeername, 0, 1, 2)),
+    (Sysno::setsockopt, h!(crate::net::sys_setsockopt, 0, 1, 2, 3, 4)),
+    (Sysno::getsockopt, h!(crate::net::sys_getsockopt, 0, 1, 2, 3, 4)),
+    (Sysno::sendto, h!(crate::net::sys_sendto, 0, 1, 2, 3, 4, 5)),
+    (Sysno::recvfrom, h!(crate::net::sys_recvfrom, 0, 1, 2, 3, 4, 5)),
+    (Sysno::sendmsg, h!(crate::net::sys_sendmsg, 0, 1, 2)),
+    (Sysno::recvmsg, h!(crate::net::sys_recvmsg, 0, 1, 2)),
+    (Sysno::sendfile, h!(crate::net::sys_sendfile, 0, 1, 2, 3)),
 ]);
 
 /// Runs the system call in `regs.rax` for `p` and stores its result there

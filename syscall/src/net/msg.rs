@@ -1,0 +1,370 @@
+//! sendto, recvfrom, sendmsg, recvmsg: data through user buffers
+//! (iovecs), MSG_* flags, SIGPIPE.
+
+use super::addr::{encode, read_sockaddr, write_sockaddr, AF_INET, AF_UNSPEC};
+use super::file::{nonblocking, socket_of, Sock, SocketFile};
+use super::wait::{block_on, kick, Want};
+use crate::abi::{Iovec, Msghdr};
+use crate::user::{read_bytes, read_val, write_bytes, write_val};
+use crate::{Cx, Errno, SysResult};
+use alloc::vec::Vec;
+use lintel_net::{SocketAddrV4, UDP_MAX_PAYLOAD};
+use lintel_vfs::FileRef;
+
+const MSG_OOB: u32 = 0x1;
+const MSG_PEEK: u32 = 0x2;
+const MSG_TRUNC: u32 = 0x20;
+const MSG_DONTWAIT: u32 = 0x40;
+const MSG_WAITALL: u32 = 0x100;
+const MSG_ERRQUEUE: u32 = 0x2000;
+const MSG_NOSIGNAL: u32 = 0x4000;
+
+/// Linux's MAX_RW_COUNT.
+const MAX_RW_COUNT: u64 = 0x7fff_f000;
+/// Data moves through the process's kernel buffer this much at a time.
+const CHUNK: usize = 256 * 1024;
+
+/// The user buffers of one call, as one byte sequence.
+struct Segs(Vec<Iovec>);
+
+impl Segs {
+    fn total(&self) -> u64 {
+        self.0.iter().map(|s| s.len).sum::<u64>().min(MAX_RW_COUNT)
+    }
+
+    /// Copies bytes `at..at+out.len()` of the sequence into `out`.
+    fn gather(&self, cx: &mut Cx, mut at: u64, out: &mut [u8]) -> Result<(), Errno> {
+        let mut done = 0;
+        for s in &self.0 {
+            if done == out.len() {
+                break;
+            }
+            if at >= s.len {
+                at -= s.len;
+                continue;
+            }
+            let n = ((s.len - at) as usize).min(out.len() - done);
+            read_bytes(cx.k, &cx.p.mm, s.base + at, &mut out[done..done + n])?;
+            done += n;
+            at = 0;
+        }
+        Ok(())
+    }
+
+    /// Checks that the first `n` bytes are writable and makes them present,
+    /// so data taken from a socket is never lost to a bad buffer.
+    fn prepare(&self, cx: &mut Cx, n: usize) -> Result<(), Errno> {
+        let mut left = n as u64;
+        for s in &self.0 {
+            if left == 0 {
+                break;
+            }
+            let k = s.len.min(left);
+            crate::user::prepare(cx.k, &cx.p.mm, s.base, k, true)?;
+            left -= k;
+        }
+        Ok(())
+    }
+
+    /// Copies `data` to bytes `at..` of the sequence.
+    fn scatter(&self, cx: &mut Cx, mut at: u64, data: &[u8]) -> Result<(), Errno> {
+        let mut done = 0;
+        for s in &self.0 {
+            if done == data.len() {
+                break;
+            }
+            if at >= s.len {
+                at -= s.len;
+                continue;
+            }
+            let n = ((s.len - at) as usize).min(data.len() - done);
+            write_bytes(cx.k, &cx.p.mm, s.base + at, &data[done..done + n])?;
+            done += n;
+            at = 0;
+        }
+        Ok(())
+    }
+}
+
+fn take_buf(cx: &mut Cx, n: usize) -> Vec<u8> {
+    let mut b = core::mem::take(&mut cx.p.io_buf);
+    if b.len() < n {
+        b.resize(n, 0);
+    }
+    b
+}
+
+/// A send that found the connection broken also raises SIGPIPE, unless
+/// MSG_NOSIGNAL (Linux's sk_stream_error).
+fn sigpipe(cx: &mut Cx, flags: u32, r: SysResult) -> SysResult {
+    if r == Err(Errno::EPIPE) && flags & MSG_NOSIGNAL == 0 {
+        crate::signal::raise(cx.p, crate::signal::SIGPIPE);
+    }
+    r
+}
+
+fn is_nonblock(f: &FileRef, flags: u32) -> bool {
+    nonblocking(f) || flags & MSG_DONTWAIT != 0
+}
+
+/// Sends the bytes of `segs`. TCP: a blocking socket queues all of it
+/// (returning less only when a signal or an error interrupts after some
+/// progress); a non-blocking one what fits. UDP: one datagram.
+fn send_core(
+    cx: &mut Cx,
+    f: &FileRef,
+    s: &SocketFile,
+    segs: &Segs,
+    flags: u32,
+    dst: Option<SocketAddrV4>,
+) -> SysResult {
+    if flags & MSG_OOB != 0 {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    let nonblock = is_nonblock(f, flags);
+    let timeout = s.opts.lock().sndtimeo;
+    let total = segs.total();
+    let r = match &s.sock {
+        Sock::Udp(u) => {
+            if total > UDP_MAX_PAYLOAD as u64 {
+                return Err(Errno::EMSGSIZE);
+            }
+            let mut data = alloc::vec![0u8; total as usize];
+            segs.gather(cx, 0, &mut data)?;
+            block_on(cx, s, nonblock, Want::Write, timeout, &mut || {
+                u.send_to(&data, dst)
+            })
+            .map(|n| n as u64)
+        }
+        Sock::Tcp(t) => {
+            if total == 0 {
+                return t.send(&[]).map(|n| n as u64);
+            }
+            let mut buf = take_buf(cx, (total as usize).min(CHUNK));
+            let mut done = 0u64;
+            let r = 'out: loop {
+                let n = ((total - done) as usize).min(CHUNK);
+                if let Err(e) = segs.gather(cx, done, &mut buf[..n]) {
+                    break 'out if done > 0 { Ok(done) } else { Err(e) };
+                }
+                let mut off = 0;
+                while off < n {
+                    let chunk = &buf[off..n];
+                    // After progress a non-blocking socket returns what it took.
+                    let nb = nonblock && done + off as u64 > 0;
+                    let r = if nb {
+                        t.send(chunk)
+                    } else {
+                        block_on(cx, s, nonblock, Want::Write, timeout, &mut || t.send(chunk))
+                    };
+                    match r {
+                        Ok(k) => off += k,
+                        Err(e) => {
+                            let sent = done + off as u64;
+                            break 'out if sent > 0 { Ok(sent) } else { Err(e) };
+                        }
+                    }
+                }
+                done += n as u64;
+                if done == total {
+                    break Ok(done);
+                }
+            };
+            cx.p.io_buf = buf;
+            r
+        }
+    };
+    kick(cx);
+    r
+}
+
+/// What a receive returned: the call's result, the sender (UDP), and
+/// whether the datagram was longer than the buffers.
+struct Received {
+    ret: u64,
+    from: Option<SocketAddrV4>,
+    truncated: bool,
+}
+
+fn recv_core(
+    cx: &mut Cx,
+    f: &FileRef,
+    s: &SocketFile,
+    segs: &Segs,
+    flags: u32,
+) -> Result<Received, Errno> {
+    if flags & MSG_ERRQUEUE != 0 {
+        // No error queue: nothing is ever on it.
+        return Err(Errno::EAGAIN);
+    }
+    let nonblock = is_nonblock(f, flags);
+    let peek = flags & MSG_PEEK != 0;
+    let timeout = s.opts.lock().rcvtimeo;
+    let total = segs.total();
+    match &s.sock {
+        Sock::Udp(u) => {
+            if flags & MSG_OOB != 0 {
+                return Err(Errno::EOPNOTSUPP);
+            }
+            let mut buf = alloc::vec![0u8; (total as usize).min(UDP_MAX_PAYLOAD)];
+            segs.prepare(cx, buf.len())?;
+            let d = block_on(cx, s, nonblock, Want::Read, timeout, &mut || {
+                u.recv_from(&mut buf, peek)
+            })?;
+            segs.scatter(cx, 0, &buf[..d.copied])?;
+            let ret = if flags & MSG_TRUNC != 0 {
+                d.len
+            } else {
+                d.copied
+            };
+            Ok(Received {
+                ret: ret as u64,
+                from: Some(d.from),
+                truncated: d.len > d.copied,
+            })
+        }
+        Sock::Tcp(t) => {
+            if flags & MSG_OOB != 0 {
+                // No urgent data is ever kept (Linux: EINVAL when there is none).
+                return Err(Errno::EINVAL);
+            }
+            segs.prepare(cx, (total as usize).min(CHUNK))?;
+            let mut buf = take_buf(cx, (total as usize).min(CHUNK));
+            let mut done = 0u64;
+            let mut r = Ok(());
+            loop {
+                let n = ((total - done) as usize).min(CHUNK);
+                let chunk = &mut buf[..n];
+                let got = if done == 0 {
+                    block_on(cx, s, nonblock, Want::Read, timeout, &mut || {
+                        t.recv(chunk, peek)
+                    })
+                } else {
+                    block_on(cx, s, nonblock, Want::Read, timeout, &mut || {
+                        t.recv(chunk, false)
+                    })
+                };
+                let got = match got {
+                    Ok(g) => g,
+                    Err(e) if done == 0 => {
+                        r = Err(e);
+                        break;
+                    }
+                    Err(_) => break,
+                };
+                if let Err(e) = segs.scatter(cx, done, &buf[..got]) {
+                    if done == 0 {
+                        r = Err(e);
+                    }
+                    break;
+                }
+                done += got as u64;
+                // MSG_WAITALL goes on until the buffers are full or the stream ends.
+                if got == 0 || done == total || peek || flags & MSG_WAITALL == 0 {
+                    break;
+                }
+            }
+            cx.p.io_buf = buf;
+            kick(cx);
+            r.map(|_| Received {
+                ret: done,
+                from: None,
+                truncated: false,
+            })
+        }
+    }
+}
+
+/// The destination of a sendto/sendmsg: None for none (or a TCP socket,
+/// which ignores it as Linux does, after copying it in).
+fn destination(
+    cx: &mut Cx,
+    s: &SocketFile,
+    addr: u64,
+    len: u64,
+) -> Result<Option<SocketAddrV4>, Errno> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    let sa = read_sockaddr(cx, addr, len)?;
+    if s.is_tcp() {
+        return Ok(None);
+    }
+    if sa.len < super::addr::SOCKADDR_IN_LEN {
+        return Err(Errno::EINVAL);
+    }
+    match sa.family {
+        AF_INET | AF_UNSPEC => Ok(Some(sa.addr)),
+        _ => Err(Errno::EAFNOSUPPORT),
+    }
+}
+
+pub fn sys_sendto(
+    cx: &mut Cx,
+    fd: u64,
+    buf: u64,
+    len: u64,
+    flags: u64,
+    addr: u64,
+    alen: u64,
+) -> SysResult {
+    let flags = flags as u32;
+    let (f, s) = socket_of(cx, fd)?;
+    let dst = destination(cx, &s, addr, alen)?;
+    let segs = Segs(alloc::vec![Iovec { base: buf, len }]);
+    let r = send_core(cx, &f, &s, &segs, flags, dst);
+    sigpipe(cx, flags, r)
+}
+
+pub fn sys_recvfrom(
+    cx: &mut Cx,
+    fd: u64,
+    buf: u64,
+    len: u64,
+    flags: u64,
+    addr: u64,
+    alen: u64,
+) -> SysResult {
+    let (f, s) = socket_of(cx, fd)?;
+    let segs = Segs(alloc::vec![Iovec { base: buf, len }]);
+    let r = recv_core(cx, &f, &s, &segs, flags as u32)?;
+    if addr != 0 {
+        // TCP names no sender: the length comes back 0, as Linux.
+        let name = r.from.map(encode);
+        write_sockaddr(cx, addr, alen, name.as_ref().map_or(&[][..], |n| &n[..]))?;
+    }
+    Ok(r.ret)
+}
+
+fn msg_segs(cx: &mut Cx, m: &Msghdr) -> Result<Segs, Errno> {
+    Ok(Segs(crate::fs::read_iovecs(cx, m.iov, m.iovlen)?))
+}
+
+pub fn sys_sendmsg(cx: &mut Cx, fd: u64, msg: u64, flags: u64) -> SysResult {
+    let flags = flags as u32;
+    let (f, s) = socket_of(cx, fd)?;
+    let m: Msghdr = read_val(cx.k, &cx.p.mm, msg)?;
+    let dst = destination(cx, &s, m.name, u64::from(m.namelen))?;
+    let segs = msg_segs(cx, &m)?;
+    // Control messages (ancillary data) have no meaning for these sockets.
+    let r = send_core(cx, &f, &s, &segs, flags, dst);
+    sigpipe(cx, flags, r)
+}
+
+pub fn sys_recvmsg(cx: &mut Cx, fd: u64, msg: u64, flags: u64) -> SysResult {
+    let (f, s) = socket_of(cx, fd)?;
+    let mut m: Msghdr = read_val(cx.k, &cx.p.mm, msg)?;
+    let segs = msg_segs(cx, &m)?;
+    let r = recv_core(cx, &f, &s, &segs, flags as u32)?;
+    if m.name != 0 {
+        let name = r.from.map(encode);
+        let name = name.as_ref().map_or(&[][..], |n| &n[..]);
+        let n = (m.namelen as usize).min(name.len());
+        write_bytes(cx.k, &cx.p.mm, m.name, &name[..n])?;
+        m.namelen = name.len() as u32;
+    }
+    m.controllen = 0;
+    m.flags = if r.truncated { MSG_TRUNC as i32 } else { 0 };
+    write_val(cx.k, &cx.p.mm, msg, &m)?;
+    Ok(r.ret)
+}
