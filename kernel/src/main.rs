@@ -11,6 +11,7 @@ mod console;
 mod dev;
 mod klog;
 mod mem;
+mod net;
 mod nine_p_fs;
 mod panic;
 mod pci;
@@ -124,6 +125,7 @@ fn run_init(boot: &pvh::BootInfo, cfg: &lintel_rootfs::cmdline::BootConfig) -> !
     let Some(init) = cfg.init.clone() else {
         fail(&"no init= on the kernel command line: nothing to run")
     };
+    net::init(cfg);
     let archive = boot
         .initrd
         .map(|(addr, size)| phys::slice(addr, size as usize));

@@ -37,6 +37,11 @@ pub fn init(rtc_seconds: u64) {
     }
 }
 
+/// A random 64-bit number.
+pub fn u64() -> u64 {
+    next()
+}
+
 fn next() -> u64 {
     let mut s = STATE.lock();
     let result = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);

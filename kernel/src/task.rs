@@ -60,7 +60,7 @@ impl Kernel for Services {
                 return false;
             }
             sched::block(deadline_ns, seen);
-            run_timers();
+            deferred_work();
         }
     }
     fn monotonic_ns(&self) -> u64 {
@@ -140,13 +140,17 @@ impl Kernel for Services {
     }
 }
 
-/// Sends SIGALRM for expired interval timers (at most once per tick).
-fn run_timers() {
-    if let Some(t) = sched::try_current() {
-        if sched::take_tick() {
+/// Work interrupts leave for thread context: after a timer interrupt,
+/// SIGALRM for expired interval timers; after a device interrupt or a
+/// timer, the network stack.
+fn deferred_work() {
+    let ticked = sched::take_tick();
+    if ticked {
+        if let Some(t) = sched::try_current() {
             lintel_syscall::signal::run_timers(&t.proc.sys, time::tsc::uptime_ns());
         }
     }
+    crate::net::poll_if_due(ticked);
 }
 
 /// Starts `init` as the first program and enters it; never returns.
@@ -214,7 +218,7 @@ pub fn syscall(f: &mut TrapFrame) {
 /// Every way back to user mode passes here: timers, a tick's preemption,
 /// then signals; a thread whose time has come ends here instead.
 pub fn return_to_user(f: &mut TrapFrame) {
-    run_timers();
+    deferred_work();
     let t = sched::current();
     let mut k = Services {
         aspace: t.aspace.clone(),

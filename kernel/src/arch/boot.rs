@@ -110,7 +110,7 @@ boot_tsc_hi: .long 0
     .section .bss
     .balign 16
 boot_stack:
-    .skip 65536
+    .skip 262144
 boot_stack_top:
     "#,
     options(att_syntax)

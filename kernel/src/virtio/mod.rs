@@ -7,6 +7,7 @@ pub mod hal;
 pub mod irq;
 mod mmio_reg;
 pub use mmio_reg::Regs;
+pub mod net;
 pub mod nine_p;
 pub mod transport;
 
@@ -61,4 +62,34 @@ pub fn probe_fs() -> Vec<Arc<fs::VirtioFs>> {
         }
     }
     out
+}
+
+/// The first virtio-net card, if any (Lintel drives one).
+pub fn probe_net(prefer_legacy: bool) -> Option<net::VirtioNet> {
+    for d in crate::pci::enumerate() {
+        if transport::virtio_id(&d) != Some(net::VIRTIO_ID_NET) {
+            continue;
+        }
+        let Some(t) = transport::PciTransport::new(&d, prefer_legacy) else {
+            continue;
+        };
+        if let Some(dev) = net::VirtioNet::new(t) {
+            let m = dev.mac();
+            log::info!(
+                "virtio-net at {:02x}:{:02x}.{}: {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x} ({})",
+                d.cfg.bus,
+                d.cfg.dev,
+                d.cfg.func,
+                m[0],
+                m[1],
+                m[2],
+                m[3],
+                m[4],
+                m[5],
+                if dev.legacy { "legacy" } else { "modern" }
+            );
+            return Some(dev);
+        }
+    }
+    None
 }
