@@ -70,10 +70,21 @@ pub use stack::Net;
 pub use tcp::TcpSocket;
 pub use udp::{Datagram, UdpSocket};
 
+/// A zeroed buffer of `n` bytes, or None when memory is short (the caller
+/// answers ENOBUFS, or refuses the connection, rather than the kernel
+/// panicking on a failed allocation).
+pub(crate) fn try_zeroed(n: usize) -> Option<alloc::vec::Vec<u8>> {
+    let mut v = alloc::vec::Vec::new();
+    v.try_reserve_exact(n).ok()?;
+    v.resize(n, 0);
+    Some(v)
+}
+
 /// Receive and send buffer of every TCP connection (window scaling makes
-/// the whole of it usable).
-pub const TCP_RX_BUFFER: usize = 256 * 1024;
-pub const TCP_TX_BUFFER: usize = 256 * 1024;
+/// the whole of it usable): Linux's default receive buffer, and as much to
+/// send, so a loopback connection (two sockets) costs 512 KiB.
+pub const TCP_RX_BUFFER: usize = 128 * 1024;
+pub const TCP_TX_BUFFER: usize = 128 * 1024;
 /// UDP buffers: payload bytes and datagrams, each way.
 pub const UDP_BUFFER: usize = 128 * 1024;
 pub const UDP_PACKETS: usize = 64;

@@ -67,7 +67,10 @@ impl Listener {
                 }
             }
             if slot.is_none() && self.pending.len() < self.max_pending {
-                let mut s = new_socket(&self.opts, via);
+                // Without memory the port refuses new connections for now.
+                let Some(mut s) = new_socket(&self.opts, via) else {
+                    continue;
+                };
                 // A handshake that never completes is dropped (Linux: SYN-ACK retries).
                 s.set_timeout(Some(Duration::from_micros(CONNECT_TIMEOUT_NS / 1000)));
                 if s.listen(endpoint).is_ok() {

@@ -204,7 +204,7 @@ impl TcpSocket {
                 Some(l) => l.port(),
                 None => st.ephemeral_port(Proto::Tcp, self.id, Errno::EADDRNOTAVAIL)?,
             };
-            let mut s = new_socket(&t.opts, via);
+            let mut s = new_socket(&t.opts, via).ok_or(Errno::ENOBUFS)?;
             s.set_timeout(Some(micros(CONNECT_TIMEOUT_NS)));
             let iface = st.ifs.get(via).ok_or(Errno::ENETUNREACH)?;
             let local = IpListenEndpoint {

@@ -5,9 +5,8 @@
 use crate::listener::Listener;
 use crate::ports::Binding;
 use crate::stack::{Ifaces, Via};
-use crate::{Errno, PollEvents, CONNECT_TIMEOUT_NS, TCP_RX_BUFFER, TCP_TX_BUFFER};
+use crate::{try_zeroed, Errno, PollEvents, CONNECT_TIMEOUT_NS, TCP_RX_BUFFER, TCP_TX_BUFFER};
 use alloc::collections::VecDeque;
-use alloc::vec;
 use core::net::SocketAddrV4;
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp::{self, State};
@@ -32,19 +31,20 @@ impl TcpOpts {
     }
 }
 
-/// A fresh smoltcp TCP socket with the crate's buffer sizes for `via`.
+/// A fresh smoltcp TCP socket with the crate's buffer sizes for `via`,
+/// or None when there is no memory for its buffers.
 /// On loopback ACKs go out at once (no delayed ACK): packets cost nothing
 /// there, and Nagle's algorithm then never waits for a timer.
-pub(crate) fn new_socket(opts: &TcpOpts, via: Via) -> tcp::Socket<'static> {
+pub(crate) fn new_socket(opts: &TcpOpts, via: Via) -> Option<tcp::Socket<'static>> {
     let mut s = tcp::Socket::new(
-        tcp::SocketBuffer::new(vec![0; TCP_RX_BUFFER]),
-        tcp::SocketBuffer::new(vec![0; TCP_TX_BUFFER]),
+        tcp::SocketBuffer::new(try_zeroed(TCP_RX_BUFFER)?),
+        tcp::SocketBuffer::new(try_zeroed(TCP_TX_BUFFER)?),
     );
     opts.apply(&mut s);
     if via == Via::Lo {
         s.set_ack_delay(None);
     }
-    s
+    Some(s)
 }
 
 pub(crate) struct Conn {

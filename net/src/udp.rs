@@ -3,7 +3,7 @@
 
 use crate::ports::{Binding, Proto};
 use crate::stack::{v4, Ifaces, Net, Sock, SockId, Stack, Via, VIAS};
-use crate::{Errno, PollEvents, Shutdown, UDP_BUFFER, UDP_MAX_PAYLOAD, UDP_PACKETS};
+use crate::{try_zeroed, Errno, PollEvents, Shutdown, UDP_BUFFER, UDP_MAX_PAYLOAD, UDP_PACKETS};
 use alloc::sync::Arc;
 use alloc::vec;
 use core::net::{Ipv4Addr, SocketAddrV4};
@@ -125,6 +125,20 @@ fn take(st: &mut Stack, id: SockId) -> Result<UdpState, Errno> {
     }
 }
 
+/// A smoltcp UDP socket with the crate's buffers, None without memory.
+fn new_socket() -> Option<udp::Socket<'static>> {
+    Some(udp::Socket::new(
+        PacketBuffer::new(
+            vec![PacketMetadata::EMPTY; UDP_PACKETS],
+            try_zeroed(UDP_BUFFER)?,
+        ),
+        PacketBuffer::new(
+            vec![PacketMetadata::EMPTY; UDP_PACKETS],
+            try_zeroed(UDP_BUFFER)?,
+        ),
+    ))
+}
+
 /// Binds `u` to `addr` (port 0: ephemeral) and opens its smoltcp sockets.
 fn bind_in(st: &mut Stack, id: SockId, u: &mut UdpState, addr: SocketAddrV4) -> Result<(), Errno> {
     st.check_bind_addr(*addr.ip())?;
@@ -148,22 +162,20 @@ fn bind_in(st: &mut Stack, id: SockId, u: &mut UdpState, addr: SocketAddrV4) -> 
         port,
     };
     let vias = st.vias_for_bind(*addr.ip());
+    // Every socket is made before any is added, so running out of memory
+    // half way leaves nothing behind.
+    let mut made = [None, None];
     for via in VIAS {
-        if !vias[via as usize] {
-            continue;
+        if vias[via as usize] {
+            let mut s = new_socket().ok_or(Errno::ENOBUFS)?;
+            s.bind(ep).map_err(|_| Errno::EINVAL)?;
+            made[via as usize] = Some(s);
         }
-        let mut s = udp::Socket::new(
-            PacketBuffer::new(
-                vec![PacketMetadata::EMPTY; UDP_PACKETS],
-                vec![0; UDP_BUFFER],
-            ),
-            PacketBuffer::new(
-                vec![PacketMetadata::EMPTY; UDP_PACKETS],
-                vec![0; UDP_BUFFER],
-            ),
-        );
-        s.bind(ep).map_err(|_| Errno::EINVAL)?;
-        u.handles[via as usize] = st.ifs.add(via, s);
+    }
+    for via in VIAS {
+        if let Some(s) = made[via as usize].take() {
+            u.handles[via as usize] = st.ifs.add(via, s);
+        }
     }
     u.local = Some(SocketAddrV4::new(*addr.ip(), port));
     Ok(())
