@@ -236,6 +236,7 @@ pub fn do_clone(cx: &mut Cx, a: CloneArgs) -> SysResult {
         robust_list: (0, 0),
         rlimits: p.rlimits,
         umask: p.umask,
+        cred: p.cred.clone(),
         comm: p.comm.clone(),
         exit: None,
         restart: None,

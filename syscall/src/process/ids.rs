@@ -1,4 +1,4 @@
-//! Process and user identities. Programs run as root (uid 0), pid 1.
+//! Process identities (user and group ids are in `cred`).
 
 use crate::{Cx, SysResult};
 
@@ -12,11 +12,6 @@ pub fn sys_getppid(cx: &mut Cx) -> SysResult {
 
 pub fn sys_gettid(cx: &mut Cx) -> SysResult {
     Ok(cx.p.tid as u64)
-}
-
-/// getuid, geteuid, getgid, getegid: root.
-pub fn sys_getuid(_: &mut Cx) -> SysResult {
-    Ok(0)
 }
 
 pub fn sys_set_tid_address(cx: &mut Cx, addr: u64) -> SysResult {

@@ -4,6 +4,7 @@
 //! processes (memory map, fd table, file-system context, signal handlers).
 
 mod clone;
+mod cred;
 mod exec;
 mod execve;
 mod exit;
@@ -25,6 +26,7 @@ pub use execve::do_execve;
 pub use execve::{sys_execve, sys_execveat};
 pub use exit::{sys_exit, sys_exit_group};
 pub use futex::sys_futex;
+pub use cred::*;
 pub use ids::*;
 pub use init::start_init;
 pub use view::ProcView;
@@ -91,6 +93,8 @@ pub struct Process {
     pub robust_list: (u64, u64),
     pub rlimits: [Rlimit; RLIM_NLIMITS],
     pub umask: u32,
+    /// User and group ids (per thread, as Linux's `cred`).
+    pub cred: Cred,
     /// The program's name (basename of the path it was executed as, 15 bytes).
     pub comm: Vec<u8>,
     /// Set by exit/exit_group; the kernel ends the thread on its way out.
@@ -170,6 +174,7 @@ impl Process {
             robust_list: (0, 0),
             rlimits,
             umask: 0o022,
+            cred: Cred::default(),
             comm: Vec::new(),
             exit: None,
             restart: None,
