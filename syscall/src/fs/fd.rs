@@ -39,6 +39,8 @@ const F_SETFL: u64 = 4;
 const F_GETLK: u64 = 5;
 const F_SETLK: u64 = 6;
 const F_SETLKW: u64 = 7;
+const F_SETOWN: u64 = 8;
+const F_GETOWN: u64 = 9;
 const F_DUPFD_CLOEXEC: u64 = 1030;
 const F_SETPIPE_SZ: u64 = 1031;
 const F_GETPIPE_SZ: u64 = 1032;
@@ -89,6 +91,8 @@ pub fn sys_fcntl(cx: &mut Cx, fd: u64, cmd: u64, arg: u64) -> SysResult {
                 _ => Err(Errno::EINVAL),
             }
         }
+        F_SETOWN => super::fown::set_owner(cx, &f, arg as i32),
+        F_GETOWN => Ok(super::fown::owner(&f) as i64 as u64),
         F_GETPIPE_SZ | F_SETPIPE_SZ => match &f.kind {
             FileKind::Special(ops) if ops.mode() & 0o170000 == 0o010000 => {
                 Ok(super::pipe::PIPE_SIZE as u64)
@@ -103,6 +107,7 @@ const FIONREAD: u64 = 0x541b;
 const FIONBIO: u64 = 0x5421;
 const FIONCLEX: u64 = 0x5450;
 const FIOCLEX: u64 = 0x5451;
+const FIOASYNC: u64 = 0x5452;
 
 pub fn sys_ioctl(cx: &mut Cx, fd: u64, req: u64, arg: u64) -> SysResult {
     let fd = fd as i32;
@@ -122,6 +127,7 @@ pub fn sys_ioctl(cx: &mut Cx, fd: u64, req: u64, arg: u64) -> SysResult {
             });
             return Ok(0);
         }
+        FIOASYNC => return super::fown::fioasync(cx, &f, arg),
         _ => {}
     }
     match &f.kind {

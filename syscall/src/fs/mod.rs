@@ -7,6 +7,7 @@ mod epoll;
 mod epoll_instance;
 mod eventfd;
 mod fd;
+mod fown;
 mod io;
 mod link;
 mod mount;
