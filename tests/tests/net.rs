@@ -9,6 +9,13 @@
 //!   forked child (a megabyte included), a non-blocking connect completed
 //!   through poll, getsockname/getpeername, FIONREAD, EOF and POLLRDHUP,
 //!   and UDP (truncation, a connected peer).
+//! - `unix`: AF_UNIX sockets: socketpair channels of each type with a
+//!   forked child (a megabyte in one write), message boundaries, the
+//!   peer's close and shutdown (EOF, ECONNRESET, EPIPE with and without
+//!   SIGPIPE, ECONNREFUSED), path names under /tmp and abstract names
+//!   (bind, listen, connect, accept, autobind, the errors), SCM_RIGHTS
+//!   passing a pipe and a file between processes, SO_PEERCRED and
+//!   SO_PASSCRED, a full non-blocking stream and edge-triggered epoll.
 //!
 //! Each program checks its own results against what Linux does, so a
 //! native run that fails means the program is wrong, not Lintel
@@ -30,7 +37,7 @@ use lintel_tests::{
 };
 
 /// Every program in `tests/guest/net/`.
-const PROGRAMS: &[&str] = &["sockerr"];
+const PROGRAMS: &[&str] = &["sockerr", "unix"];
 
 /// A boot may take this long (TCG is about 30 times slower than native).
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -102,6 +109,11 @@ fn differential(name: &str) {
 #[test]
 fn net_sockerr() {
     differential("sockerr");
+}
+
+#[test]
+fn net_unix() {
+    differential("unix");
 }
 
 /// No QEMU: every program builds static, passes natively, prints the same

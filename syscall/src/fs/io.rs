@@ -228,18 +228,34 @@ fn blocking<T>(
 
 pub fn sys_read(cx: &mut Cx, fd: u64, buf: u64, count: u64) -> SysResult {
     let f = file(cx, fd)?;
+    if crate::net::is_socket(&f) {
+        let iov = alloc::vec![Iovec {
+            base: buf,
+            len: count
+        }];
+        return crate::net::socket_rw(cx, &f, iov, false);
+    }
     read_into(cx, &f, buf, count, None)
 }
 
 pub fn sys_write(cx: &mut Cx, fd: u64, buf: u64, count: u64) -> SysResult {
     let f = file(cx, fd)?;
-    let r = write_from(cx, &f, buf, count, None);
-    sigpipe(cx, r)
+    let r = if crate::net::is_socket(&f) {
+        let iov = alloc::vec![Iovec {
+            base: buf,
+            len: count
+        }];
+        crate::net::socket_rw(cx, &f, iov, true)
+    } else {
+        write_from(cx, &f, buf, count, None)
+    };
+    sigpipe(cx, &f, r)
 }
 
-/// A write to a broken pipe also raises SIGPIPE, as on Linux.
-fn sigpipe(cx: &mut Cx, r: SysResult) -> SysResult {
-    if r == Err(Errno::EPIPE) {
+/// A write to a broken pipe or stream socket also raises SIGPIPE, as on
+/// Linux (an AF_UNIX datagram or SEQPACKET socket's EPIPE does not).
+fn sigpipe(cx: &mut Cx, f: &FileRef, r: SysResult) -> SysResult {
+    if r == Err(Errno::EPIPE) && crate::net::epipe_signals(f) {
         crate::signal::raise(cx.p, crate::signal::SIGPIPE);
     }
     r
@@ -287,6 +303,10 @@ pub(crate) fn read_iovecs(cx: &mut Cx, iov: u64, cnt: u64) -> Result<Vec<Iovec>,
 fn vectored(cx: &mut Cx, fd: u64, iov: u64, cnt: u64, pos: Option<u64>, write: bool) -> SysResult {
     let f = file(cx, fd)?;
     let iovs = read_iovecs(cx, iov, cnt)?;
+    // A socket takes the vector as one message (sock_write_iter).
+    if pos.is_none() && crate::net::is_socket(&f) {
+        return crate::net::socket_rw(cx, &f, iovs, write);
+    }
     let mut done = 0u64;
     for e in iovs {
         if e.len == 0 {
@@ -322,7 +342,10 @@ pub fn sys_readv(cx: &mut Cx, fd: u64, iov: u64, cnt: u64) -> SysResult {
 
 pub fn sys_writev(cx: &mut Cx, fd: u64, iov: u64, cnt: u64) -> SysResult {
     let r = vectored(cx, fd, iov, cnt, None, true);
-    sigpipe(cx, r)
+    match cx.p.fds.get(fd as u32 as i32) {
+        Ok(f) => sigpipe(cx, &f, r),
+        Err(_) => r,
+    }
 }
 
 pub fn sys_preadv(cx: &mut Cx, fd: u64, iov: u64, cnt: u64, pos: u64) -> SysResult {

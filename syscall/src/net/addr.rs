@@ -20,15 +20,22 @@ pub struct SockAddrIn {
 }
 
 /// Copies `len` bytes of sockaddr from `ptr` (Linux's move_addr_to_kernel:
-/// EINVAL over 128, EFAULT for a bad pointer).
-pub fn read_sockaddr(cx: &mut Cx, ptr: u64, len: u64) -> Result<SockAddrIn, Errno> {
+/// EINVAL over 128 or negative, EFAULT for a bad pointer).
+pub fn read_raw(cx: &mut Cx, ptr: u64, len: u64) -> Result<alloc::vec::Vec<u8>, Errno> {
     let len = len as u32;
     if len > SOCKADDR_MAX {
         return Err(Errno::EINVAL);
     }
-    let mut b = [0u8; SOCKADDR_MAX as usize];
-    let b = &mut b[..len as usize];
-    read_bytes(cx.k, &cx.p.mm, ptr, b)?;
+    let mut b = alloc::vec![0u8; len as usize];
+    read_bytes(cx.k, &cx.p.mm, ptr, &mut b)?;
+    Ok(b)
+}
+
+/// An AF_INET sockaddr from the program (see `read_raw`).
+pub fn read_sockaddr(cx: &mut Cx, ptr: u64, len: u64) -> Result<SockAddrIn, Errno> {
+    let raw = read_raw(cx, ptr, len)?;
+    let b = &raw[..];
+    let len = b.len() as u32;
     let family = match b {
         [lo, hi, ..] => u16::from_le_bytes([*lo, *hi]),
         _ => AF_UNSPEC,

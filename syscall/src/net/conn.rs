@@ -1,8 +1,10 @@
 //! socket, socketpair, bind, listen, accept, accept4, connect, shutdown,
 //! getsockname, getpeername.
 
-use super::addr::{check_addrlen, encode, read_sockaddr, write_sockaddr, AF_INET, AF_UNSPEC};
+use super::addr::{check_addrlen, encode, read_raw, read_sockaddr, write_sockaddr};
+use super::addr::{AF_INET, AF_UNSPEC};
 use super::file::{nonblocking, socket_of, Sock, SocketFile};
+use super::unix;
 use super::wait::{block_on, kick, Want};
 use crate::{Cx, Errno, SysResult};
 use lintel_net::{Shutdown, TcpSocket, UdpSocket};
@@ -22,7 +24,7 @@ const IPPROTO_TCP: u32 = 6;
 const IPPROTO_UDP: u32 = 17;
 
 /// Installs `s` as a new fd with the SOCK_NONBLOCK/SOCK_CLOEXEC `flags`.
-fn install(cx: &mut Cx, s: alloc::sync::Arc<SocketFile>, flags: u32) -> SysResult {
+pub(super) fn install(cx: &mut Cx, s: alloc::sync::Arc<SocketFile>, flags: u32) -> SysResult {
     let mut status = OpenFlags::RDWR;
     if flags & SOCK_NONBLOCK != 0 {
         status |= OpenFlags::NONBLOCK;
@@ -36,10 +38,11 @@ fn install(cx: &mut Cx, s: alloc::sync::Arc<SocketFile>, flags: u32) -> SysResul
     Ok(fd as u64)
 }
 
-/// socket(2): AF_INET stream (TCP) and datagram (UDP) sockets. Every other
-/// family (AF_UNIX and AF_INET6 included) is EAFNOSUPPORT; raw sockets
-/// are EPROTONOSUPPORT with protocol 0 (as Linux) and ESOCKTNOSUPPORT
-/// otherwise (Linux would make one; Lintel has none).
+/// socket(2): AF_INET stream (TCP) and datagram (UDP) sockets, and
+/// AF_UNIX ones (`unix`). Every other family (AF_INET6 included) is
+/// EAFNOSUPPORT; raw sockets are EPROTONOSUPPORT with protocol 0 (as
+/// Linux) and ESOCKTNOSUPPORT otherwise (Linux would make one; Lintel has
+/// none).
 pub fn sys_socket(cx: &mut Cx, domain: u64, ty: u64, protocol: u64) -> SysResult {
     let (domain, ty, protocol) = (domain as u32, ty as u32, protocol as u32);
     let flags = ty & !SOCK_TYPE_MASK;
@@ -49,6 +52,9 @@ pub fn sys_socket(cx: &mut Cx, domain: u64, ty: u64, protocol: u64) -> SysResult
     let base = ty & SOCK_TYPE_MASK;
     if base >= SOCK_MAX {
         return Err(Errno::EINVAL);
+    }
+    if domain == u32::from(unix::AF_UNIX) {
+        return unix::socket(cx, base, protocol, flags);
     }
     if domain >= NPROTO || domain != AF_INET as u32 {
         return Err(Errno::EAFNOSUPPORT);
@@ -63,10 +69,15 @@ pub fn sys_socket(cx: &mut Cx, domain: u64, ty: u64, protocol: u64) -> SysResult
     install(cx, SocketFile::new(sock, None), flags)
 }
 
-/// socketpair(2): AF_INET has none (EOPNOTSUPP, as Linux); AF_UNIX is not
-/// built (EAFNOSUPPORT).
-pub fn sys_socketpair(_cx: &mut Cx, domain: u64, _ty: u64, _protocol: u64, _sv: u64) -> SysResult {
+/// socketpair(2): AF_UNIX only (AF_INET has none: EOPNOTSUPP, as Linux).
+pub fn sys_socketpair(cx: &mut Cx, domain: u64, ty: u64, protocol: u64, sv: u64) -> SysResult {
+    let (ty, protocol) = (ty as u32, protocol as u32);
+    let flags = ty & !SOCK_TYPE_MASK;
+    if flags & !(SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 || ty & SOCK_TYPE_MASK >= SOCK_MAX {
+        return Err(Errno::EINVAL);
+    }
     match domain as u32 {
+        1 => unix::socketpair(cx, ty & SOCK_TYPE_MASK, protocol, flags, sv),
         2 => Err(Errno::EOPNOTSUPP),
         _ => Err(Errno::EAFNOSUPPORT),
     }
@@ -74,6 +85,10 @@ pub fn sys_socketpair(_cx: &mut Cx, domain: u64, _ty: u64, _protocol: u64, _sv: 
 
 pub fn sys_bind(cx: &mut Cx, fd: u64, addr: u64, len: u64) -> SysResult {
     let (_, s) = socket_of(cx, fd)?;
+    if let Sock::Unix(u) = &s.sock {
+        let raw = read_raw(cx, addr, len)?;
+        return unix::bind(cx, u, &raw);
+    }
     let sa = read_sockaddr(cx, addr, len)?;
     if sa.len < super::addr::SOCKADDR_IN_LEN {
         return Err(Errno::EINVAL);
@@ -87,12 +102,16 @@ pub fn sys_bind(cx: &mut Cx, fd: u64, addr: u64, len: u64) -> SysResult {
     match &s.sock {
         Sock::Tcp(t) => t.bind(a)?,
         Sock::Udp(u) => u.bind(a)?,
+        Sock::Unix(_) => return Err(Errno::EAFNOSUPPORT),
     }
     Ok(0)
 }
 
 pub fn sys_listen(cx: &mut Cx, fd: u64, backlog: u64) -> SysResult {
     let (_, s) = socket_of(cx, fd)?;
+    if let Sock::Unix(u) = &s.sock {
+        return unix::listen(cx, u, backlog);
+    }
     let t = s.tcp().ok_or(Errno::EOPNOTSUPP)?;
     t.listen(backlog as i32)?;
     kick(cx);
@@ -111,6 +130,9 @@ pub fn sys_accept4(cx: &mut Cx, fd: u64, addr: u64, lenp: u64, flags: u64) -> Sy
         return Err(Errno::EINVAL);
     }
     let (f, s) = socket_of(cx, fd)?;
+    if let Sock::Unix(u) = &s.sock {
+        return unix::accept(cx, &f, &s, u, addr, lenp, flags);
+    }
     let t = s.tcp().ok_or(Errno::EOPNOTSUPP)?;
     check_addrlen(cx, addr, lenp)?;
     let timeout = s.opts.lock().rcvtimeo;
@@ -137,6 +159,13 @@ pub fn sys_accept4(cx: &mut Cx, fd: u64, addr: u64, lenp: u64, flags: u64) -> Sy
 /// disconnects. UDP: sets the default peer.
 pub fn sys_connect(cx: &mut Cx, fd: u64, addr: u64, len: u64) -> SysResult {
     let (f, s) = socket_of(cx, fd)?;
+    if let Sock::Unix(u) = &s.sock {
+        let raw = read_raw(cx, addr, len)?;
+        return match u.kind {
+            unix::Kind::Dgram => unix::connect_dgram(cx, u, &raw),
+            _ => unix::connect_stream(cx, &f, &s, u, &raw),
+        };
+    }
     let sa = read_sockaddr(cx, addr, len)?;
     if sa.len < 2 {
         return Err(Errno::EINVAL);
@@ -145,6 +174,7 @@ pub fn sys_connect(cx: &mut Cx, fd: u64, addr: u64, len: u64) -> SysResult {
         match &s.sock {
             Sock::Tcp(t) => t.disconnect()?,
             Sock::Udp(u) => u.disconnect()?,
+            Sock::Unix(_) => {}
         }
         kick(cx);
         return Ok(0);
@@ -156,6 +186,7 @@ pub fn sys_connect(cx: &mut Cx, fd: u64, addr: u64, len: u64) -> SysResult {
             return Ok(0);
         }
         Sock::Tcp(t) => t,
+        Sock::Unix(_) => return Err(Errno::EAFNOSUPPORT),
     };
     let nonblock = nonblocking(&f);
     match t.connect(dst) {
@@ -188,6 +219,9 @@ pub fn sys_connect(cx: &mut Cx, fd: u64, addr: u64, len: u64) -> SysResult {
 
 pub fn sys_shutdown(cx: &mut Cx, fd: u64, how: u64) -> SysResult {
     let (_, s) = socket_of(cx, fd)?;
+    if let Sock::Unix(u) = &s.sock {
+        return unix::shutdown(u, how);
+    }
     let how = match how as u32 {
         0 => Shutdown::Read,
         1 => Shutdown::Write,
@@ -197,6 +231,7 @@ pub fn sys_shutdown(cx: &mut Cx, fd: u64, how: u64) -> SysResult {
     let r = match &s.sock {
         Sock::Tcp(t) => t.shutdown(how),
         Sock::Udp(u) => u.shutdown(how),
+        Sock::Unix(_) => Ok(()),
     };
     kick(cx);
     r.map(|_| 0)
@@ -207,6 +242,9 @@ pub fn sys_getsockname(cx: &mut Cx, fd: u64, addr: u64, lenp: u64) -> SysResult 
     let a = match &s.sock {
         Sock::Tcp(t) => t.local_addr(),
         Sock::Udp(u) => u.local_addr(),
+        Sock::Unix(u) => {
+            return write_sockaddr(cx, addr, lenp, &unix::getname(u, false)?).map(|_| 0)
+        }
     };
     write_sockaddr(cx, addr, lenp, &encode(a)).map(|_| 0)
 }
@@ -216,6 +254,9 @@ pub fn sys_getpeername(cx: &mut Cx, fd: u64, addr: u64, lenp: u64) -> SysResult 
     let a = match &s.sock {
         Sock::Tcp(t) => t.peer_addr()?,
         Sock::Udp(u) => u.peer_addr()?,
+        Sock::Unix(u) => {
+            return write_sockaddr(cx, addr, lenp, &unix::getname(u, true)?).map(|_| 0)
+        }
     };
     write_sockaddr(cx, addr, lenp, &encode(a)).map(|_| 0)
 }

@@ -23,6 +23,7 @@ static SOCKETS: Mutex<BTreeMap<u64, Weak<SocketFile>>> = Mutex::new(BTreeMap::ne
 pub enum Sock {
     Tcp(TcpSocket),
     Udp(UdpSocket),
+    Unix(Arc<super::unix::UnixSocket>),
 }
 
 /// Socket options that only need storing (or that the syscall layer
@@ -43,6 +44,10 @@ pub struct Opts {
     pub defer_accept: i32,
     pub cork: bool,
     pub oobinline: bool,
+    /// AF_UNIX's SO_REUSEADDR/SO_REUSEPORT (TCP and UDP keep theirs in
+    /// the stack, which acts on them).
+    pub reuseaddr: bool,
+    pub reuseport: bool,
 }
 
 impl Opts {
@@ -62,6 +67,8 @@ impl Opts {
             defer_accept: 0,
             cork: false,
             oobinline: false,
+            reuseaddr: false,
+            reuseport: false,
         }
     }
 }
@@ -85,10 +92,22 @@ impl SocketFile {
         f
     }
 
+    /// An AF_UNIX socket's file (Linux's defaults, as UDP's).
+    pub fn unix(u: Arc<super::unix::UnixSocket>) -> Arc<SocketFile> {
+        SocketFile::new(Sock::Unix(u), None)
+    }
+
     pub fn tcp(&self) -> Option<&TcpSocket> {
         match &self.sock {
             Sock::Tcp(t) => Some(t),
-            Sock::Udp(_) => None,
+            _ => None,
+        }
+    }
+
+    pub fn unix_socket(&self) -> Option<&Arc<super::unix::UnixSocket>> {
+        match &self.sock {
+            Sock::Unix(u) => Some(u),
+            _ => None,
         }
     }
 
@@ -100,6 +119,16 @@ impl SocketFile {
         match &self.sock {
             Sock::Tcp(t) => t.poll(),
             Sock::Udp(u) => u.poll(),
+            Sock::Unix(u) => u.poll(),
+        }
+    }
+
+    /// Whether EPIPE from a send also raises SIGPIPE (not for AF_UNIX
+    /// datagram and SEQPACKET sockets, as Linux).
+    pub fn epipe_signals(&self) -> bool {
+        match &self.sock {
+            Sock::Unix(u) => super::unix::epipe_signals(u),
+            _ => true,
         }
     }
 }
@@ -107,6 +136,10 @@ impl SocketFile {
 impl Drop for SocketFile {
     fn drop(&mut self) {
         SOCKETS.lock().remove(&self.ino);
+        // The last file is gone: the socket closes (its peer learns).
+        if let Sock::Unix(u) = &self.sock {
+            u.release(false);
+        }
     }
 }
 
@@ -116,6 +149,7 @@ impl FileOps for SocketFile {
         match &self.sock {
             Sock::Tcp(t) => t.recv(buf, false),
             Sock::Udp(u) => u.recv_from(buf, false).map(|d| d.copied),
+            Sock::Unix(u) => super::unix::read(u, buf),
         }
     }
     /// write(2): send with no flags (the caller raises SIGPIPE on EPIPE).
@@ -123,6 +157,9 @@ impl FileOps for SocketFile {
         match &self.sock {
             Sock::Tcp(t) => t.send(data),
             Sock::Udp(u) => u.send_to(data, None),
+            // No process here, so no sender's credentials (write(2) goes
+            // through `msg`, which knows the caller).
+            Sock::Unix(u) => super::unix::write(u, super::unix::Ucred::NONE, data),
         }
     }
     fn poll(&self) -> PollEvents {
@@ -132,6 +169,7 @@ impl FileOps for SocketFile {
         match &self.sock {
             Sock::Tcp(t) => t.event_seq(),
             Sock::Udp(u) => u.event_seq(),
+            Sock::Unix(u) => u.event_seq(),
         }
     }
     fn mode(&self) -> u32 {
@@ -149,6 +187,7 @@ impl FileOps for SocketFile {
         match &self.sock {
             Sock::Tcp(t) => t.available().unwrap_or(0),
             Sock::Udp(u) => u.available(),
+            Sock::Unix(u) => u.available(),
         }
     }
 }
@@ -156,22 +195,21 @@ impl FileOps for SocketFile {
 /// The socket open at `fd`: EBADF for no file, ENOTSOCK for another kind.
 pub fn socket_of(cx: &Cx, fd: u64) -> Result<(FileRef, Arc<SocketFile>), Errno> {
     let f = cx.p.fds.get(fd as u32 as i32)?;
+    let s = socket_file(&f).ok_or(Errno::ENOTSOCK)?;
+    Ok((f, s))
+}
+
+/// The socket `f` is, if it is one.
+pub fn socket_file(f: &FileRef) -> Option<Arc<SocketFile>> {
     let FileKind::Special(ops) = &f.kind else {
-        return Err(Errno::ENOTSOCK);
+        return None;
     };
     if ops.mode() & S_IFMT != S_IFSOCK {
-        return Err(Errno::ENOTSOCK);
+        return None;
     }
-    let s = SOCKETS
-        .lock()
-        .get(&ops.ino())
-        .and_then(Weak::upgrade)
-        .ok_or(Errno::ENOTSOCK)?;
+    let s = SOCKETS.lock().get(&ops.ino()).and_then(Weak::upgrade)?;
     // The same object, not just the same number.
-    if Arc::as_ptr(ops) as *const u8 != Arc::as_ptr(&s) as *const u8 {
-        return Err(Errno::ENOTSOCK);
-    }
-    Ok((f.clone(), s))
+    (Arc::as_ptr(ops) as *const u8 == Arc::as_ptr(&s) as *const u8).then_some(s)
 }
 
 pub fn nonblocking(f: &FileRef) -> bool {

@@ -1,4 +1,5 @@
-//! The socket system calls over `lintel_net` (AF_INET TCP and UDP).
+//! The socket system calls: AF_INET TCP and UDP over `lintel_net`, and
+//! AF_UNIX (`unix/`).
 //!
 //! A socket is a special file (`SocketFile`, a `FileOps`), so read, write,
 //! readv, writev, poll, select, epoll, fcntl and close work on it as on a
@@ -15,11 +16,13 @@
 //! without a NIC).
 
 mod addr;
+mod cmsg;
 mod conn;
 mod file;
 mod msg;
 mod opts;
 mod sendfile;
+mod unix;
 mod wait;
 
 #[cfg(test)]
@@ -31,6 +34,18 @@ pub use conn::*;
 pub use msg::*;
 pub use opts::{sys_getsockopt, sys_setsockopt};
 pub use sendfile::sys_sendfile;
+pub(crate) use msg::socket_rw;
+
+/// Whether `f` is a socket (its reads and writes go through `socket_rw`).
+pub(crate) fn is_socket(f: &lintel_vfs::FileRef) -> bool {
+    file::socket_file(f).is_some()
+}
+
+/// Whether EPIPE from a write to `f` raises SIGPIPE: for every file but
+/// AF_UNIX datagram and SEQPACKET sockets.
+pub(crate) fn epipe_signals(f: &lintel_vfs::FileRef) -> bool {
+    file::socket_file(f).is_none_or(|s| s.epipe_signals())
+}
 
 use alloc::sync::Arc;
 use lintel_net::Net;

@@ -1,8 +1,9 @@
 //! sendto, recvfrom, sendmsg, recvmsg: data through user buffers
 //! (iovecs), MSG_* flags, SIGPIPE.
 
-use super::addr::{encode, read_sockaddr, write_sockaddr, AF_INET, AF_UNSPEC};
+use super::addr::{encode, read_raw, read_sockaddr, write_sockaddr, AF_INET, AF_UNSPEC};
 use super::file::{nonblocking, socket_of, Sock, SocketFile};
+use super::unix;
 use super::wait::{block_on, kick, Want};
 use crate::abi::{Iovec, Msghdr};
 use crate::user::{read_bytes, read_val, write_bytes, write_val};
@@ -11,29 +12,35 @@ use alloc::vec::Vec;
 use lintel_net::{SocketAddrV4, UDP_MAX_PAYLOAD};
 use lintel_vfs::FileRef;
 
-const MSG_OOB: u32 = 0x1;
-const MSG_PEEK: u32 = 0x2;
-const MSG_TRUNC: u32 = 0x20;
-const MSG_DONTWAIT: u32 = 0x40;
-const MSG_WAITALL: u32 = 0x100;
+pub(super) const MSG_OOB: u32 = 0x1;
+pub(super) const MSG_PEEK: u32 = 0x2;
+pub(super) const MSG_CTRUNC: u32 = 0x8;
+pub(super) const MSG_TRUNC: u32 = 0x20;
+pub(super) const MSG_DONTWAIT: u32 = 0x40;
+pub(super) const MSG_WAITALL: u32 = 0x100;
 const MSG_ERRQUEUE: u32 = 0x2000;
 const MSG_NOSIGNAL: u32 = 0x4000;
+pub(super) const MSG_CMSG_CLOEXEC: u32 = 0x4000_0000;
 
 /// Linux's MAX_RW_COUNT.
 const MAX_RW_COUNT: u64 = 0x7fff_f000;
 /// Data moves through the process's kernel buffer this much at a time.
-const CHUNK: usize = 256 * 1024;
+pub(super) const CHUNK: usize = 256 * 1024;
+/// net.core.optmem_max: sendmsg's control buffer must be smaller.
+const OPTMEM_MAX: u64 = 131072;
+/// sizeof(struct sockaddr_storage): sendmsg cuts a longer msg_namelen.
+const NAME_MAX: u64 = 128;
 
 /// The user buffers of one call, as one byte sequence.
-struct Segs(Vec<Iovec>);
+pub(super) struct Segs(pub Vec<Iovec>);
 
 impl Segs {
-    fn total(&self) -> u64 {
+    pub(super) fn total(&self) -> u64 {
         self.0.iter().map(|s| s.len).sum::<u64>().min(MAX_RW_COUNT)
     }
 
     /// Copies bytes `at..at+out.len()` of the sequence into `out`.
-    fn gather(&self, cx: &mut Cx, mut at: u64, out: &mut [u8]) -> Result<(), Errno> {
+    pub(super) fn gather(&self, cx: &mut Cx, mut at: u64, out: &mut [u8]) -> Result<(), Errno> {
         let mut done = 0;
         for s in &self.0 {
             if done == out.len() {
@@ -53,21 +60,31 @@ impl Segs {
 
     /// Checks that the first `n` bytes are writable and makes them present,
     /// so data taken from a socket is never lost to a bad buffer.
-    fn prepare(&self, cx: &mut Cx, n: usize) -> Result<(), Errno> {
+    pub(super) fn prepare(&self, cx: &mut Cx, n: usize) -> Result<(), Errno> {
+        self.prepare_at(cx, 0, n)
+    }
+
+    /// `prepare` for bytes `at..at+n`.
+    pub(super) fn prepare_at(&self, cx: &mut Cx, mut at: u64, n: usize) -> Result<(), Errno> {
         let mut left = n as u64;
         for s in &self.0 {
             if left == 0 {
                 break;
             }
-            let k = s.len.min(left);
-            crate::user::prepare(cx.k, &cx.p.mm, s.base, k, true)?;
+            if at >= s.len {
+                at -= s.len;
+                continue;
+            }
+            let k = (s.len - at).min(left);
+            crate::user::prepare(cx.k, &cx.p.mm, s.base + at, k, true)?;
             left -= k;
+            at = 0;
         }
         Ok(())
     }
 
     /// Copies `data` to bytes `at..` of the sequence.
-    fn scatter(&self, cx: &mut Cx, mut at: u64, data: &[u8]) -> Result<(), Errno> {
+    pub(super) fn scatter(&self, cx: &mut Cx, mut at: u64, data: &[u8]) -> Result<(), Errno> {
         let mut done = 0;
         for s in &self.0 {
             if done == data.len() {
@@ -95,9 +112,9 @@ fn take_buf(cx: &mut Cx, n: usize) -> Vec<u8> {
 }
 
 /// A send that found the connection broken also raises SIGPIPE, unless
-/// MSG_NOSIGNAL (Linux's sk_stream_error).
-fn sigpipe(cx: &mut Cx, flags: u32, r: SysResult) -> SysResult {
-    if r == Err(Errno::EPIPE) && flags & MSG_NOSIGNAL == 0 {
+/// MSG_NOSIGNAL (Linux's sk_stream_error) or the socket never does.
+fn sigpipe(cx: &mut Cx, s: &SocketFile, flags: u32, r: SysResult) -> SysResult {
+    if r == Err(Errno::EPIPE) && flags & MSG_NOSIGNAL == 0 && s.epipe_signals() {
         crate::signal::raise(cx.p, crate::signal::SIGPIPE);
     }
     r
@@ -125,6 +142,7 @@ fn send_core(
     let timeout = s.opts.lock().sndtimeo;
     let total = segs.total();
     let r = match &s.sock {
+        Sock::Unix(_) => return Err(Errno::EAFNOSUPPORT),
         Sock::Udp(u) => {
             if total > UDP_MAX_PAYLOAD as u64 {
                 return Err(Errno::EMSGSIZE);
@@ -178,12 +196,13 @@ fn send_core(
     r
 }
 
-/// What a receive returned: the call's result, the sender (UDP), and
-/// whether the datagram was longer than the buffers.
-struct Received {
-    ret: u64,
-    from: Option<SocketAddrV4>,
-    truncated: bool,
+/// What a receive returned: the call's result, the sender's encoded name
+/// (None: no name, length 0), msg_flags, and the control messages.
+pub(super) struct Received {
+    pub ret: u64,
+    pub name: Option<Vec<u8>>,
+    pub flags: u32,
+    pub control: Vec<u8>,
 }
 
 fn recv_core(
@@ -202,6 +221,7 @@ fn recv_core(
     let timeout = s.opts.lock().rcvtimeo;
     let total = segs.total();
     match &s.sock {
+        Sock::Unix(_) => Err(Errno::EAFNOSUPPORT),
         Sock::Udp(u) => {
             if flags & MSG_OOB != 0 {
                 return Err(Errno::EOPNOTSUPP);
@@ -219,8 +239,9 @@ fn recv_core(
             };
             Ok(Received {
                 ret: ret as u64,
-                from: Some(d.from),
-                truncated: d.len > d.copied,
+                name: Some(encode(d.from).to_vec()),
+                flags: if d.len > d.copied { MSG_TRUNC } else { 0 },
+                control: Vec::new(),
             })
         }
         Sock::Tcp(t) => {
@@ -268,8 +289,9 @@ fn recv_core(
             kick(cx);
             r.map(|_| Received {
                 ret: done,
-                from: None,
-                truncated: false,
+                name: None,
+                flags: 0,
+                control: Vec::new(),
             })
         }
     }
@@ -299,6 +321,60 @@ fn destination(
     }
 }
 
+/// A send on any socket: `name` is the destination's (pointer, length),
+/// `control` the control messages.
+fn send_any(
+    cx: &mut Cx,
+    f: &FileRef,
+    s: &SocketFile,
+    segs: &Segs,
+    flags: u32,
+    name: (u64, u64),
+    control: &[u8],
+) -> SysResult {
+    if s.unix_socket().is_some() {
+        let raw = match name {
+            (0, _) | (_, 0) => None,
+            (p, n) => Some(read_raw(cx, p, n)?),
+        };
+        return unix::send(cx, f, s, segs, flags, raw.as_deref(), control);
+    }
+    let dst = destination(cx, s, name.0, name.1)?;
+    send_core(cx, f, s, segs, flags, dst)
+}
+
+/// A receive on any socket: `ctl` is the control buffer's room (None
+/// without one).
+fn recv_any(
+    cx: &mut Cx,
+    f: &FileRef,
+    s: &SocketFile,
+    segs: &Segs,
+    flags: u32,
+    ctl: Option<usize>,
+) -> Result<Received, Errno> {
+    match &s.sock {
+        Sock::Unix(u) => unix::recv(cx, f, s, u, segs, flags, ctl),
+        _ => recv_core(cx, f, s, segs, flags),
+    }
+}
+
+/// read, write, readv and writev on a socket: one recvmsg or sendmsg
+/// without flags, as Linux's sock_read_iter/sock_write_iter (a message
+/// stays one message; a blocking stream write sends everything). The
+/// caller raises SIGPIPE.
+pub(crate) fn socket_rw(cx: &mut Cx, f: &FileRef, iovs: Vec<Iovec>, write: bool) -> SysResult {
+    let s = super::file::socket_file(f).ok_or(Errno::ENOTSOCK)?;
+    let segs = Segs(iovs);
+    if write {
+        send_any(cx, f, &s, &segs, 0, (0, 0), &[])
+    } else if segs.total() == 0 {
+        Ok(0)
+    } else {
+        recv_any(cx, f, &s, &segs, 0, None).map(|r| r.ret)
+    }
+}
+
 pub fn sys_sendto(
     cx: &mut Cx,
     fd: u64,
@@ -310,10 +386,9 @@ pub fn sys_sendto(
 ) -> SysResult {
     let flags = flags as u32;
     let (f, s) = socket_of(cx, fd)?;
-    let dst = destination(cx, &s, addr, alen)?;
     let segs = Segs(alloc::vec![Iovec { base: buf, len }]);
-    let r = send_core(cx, &f, &s, &segs, flags, dst);
-    sigpipe(cx, flags, r)
+    let r = send_any(cx, &f, &s, &segs, flags, (addr, alen), &[]);
+    sigpipe(cx, &s, flags, r)
 }
 
 pub fn sys_recvfrom(
@@ -327,11 +402,10 @@ pub fn sys_recvfrom(
 ) -> SysResult {
     let (f, s) = socket_of(cx, fd)?;
     let segs = Segs(alloc::vec![Iovec { base: buf, len }]);
-    let r = recv_core(cx, &f, &s, &segs, flags as u32)?;
+    let r = recv_any(cx, &f, &s, &segs, flags as u32, None)?;
     if addr != 0 {
-        // TCP names no sender: the length comes back 0, as Linux.
-        let name = r.from.map(encode);
-        write_sockaddr(cx, addr, alen, name.as_ref().map_or(&[][..], |n| &n[..]))?;
+        // No name (TCP, an unbound AF_UNIX sender): length 0, as Linux.
+        write_sockaddr(cx, addr, alen, r.name.as_deref().unwrap_or_default())?;
     }
     Ok(r.ret)
 }
@@ -340,31 +414,46 @@ fn msg_segs(cx: &mut Cx, m: &Msghdr) -> Result<Segs, Errno> {
     Ok(Segs(crate::fs::read_iovecs(cx, m.iov, m.iovlen)?))
 }
 
+/// sendmsg's control buffer (Linux's ____sys_sendmsg: ENOBUFS when
+/// larger than optmem_max allows, EFAULT when unreadable).
+fn read_control(cx: &mut Cx, m: &Msghdr) -> Result<Vec<u8>, Errno> {
+    if m.controllen == 0 {
+        return Ok(Vec::new());
+    }
+    if m.controllen >= OPTMEM_MAX {
+        return Err(Errno::ENOBUFS);
+    }
+    let mut b = alloc::vec![0u8; m.controllen as usize];
+    read_bytes(cx.k, &cx.p.mm, m.control, &mut b)?;
+    Ok(b)
+}
+
 pub fn sys_sendmsg(cx: &mut Cx, fd: u64, msg: u64, flags: u64) -> SysResult {
     let flags = flags as u32;
     let (f, s) = socket_of(cx, fd)?;
     let m: Msghdr = read_val(cx.k, &cx.p.mm, msg)?;
-    let dst = destination(cx, &s, m.name, u64::from(m.namelen))?;
     let segs = msg_segs(cx, &m)?;
-    // Control messages (ancillary data) have no meaning for these sockets.
-    let r = send_core(cx, &f, &s, &segs, flags, dst);
-    sigpipe(cx, flags, r)
+    let control = read_control(cx, &m)?;
+    let name = (m.name, u64::from(m.namelen).min(NAME_MAX));
+    let r = send_any(cx, &f, &s, &segs, flags, name, &control);
+    sigpipe(cx, &s, flags, r)
 }
 
 pub fn sys_recvmsg(cx: &mut Cx, fd: u64, msg: u64, flags: u64) -> SysResult {
     let (f, s) = socket_of(cx, fd)?;
     let mut m: Msghdr = read_val(cx.k, &cx.p.mm, msg)?;
     let segs = msg_segs(cx, &m)?;
-    let r = recv_core(cx, &f, &s, &segs, flags as u32)?;
+    let ctl = (m.control != 0).then_some(m.controllen.min(i32::MAX as u64) as usize);
+    let r = recv_any(cx, &f, &s, &segs, flags as u32, ctl)?;
     if m.name != 0 {
-        let name = r.from.map(encode);
-        let name = name.as_ref().map_or(&[][..], |n| &n[..]);
+        let name = r.name.as_deref().unwrap_or_default();
         let n = (m.namelen as usize).min(name.len());
         write_bytes(cx.k, &cx.p.mm, m.name, &name[..n])?;
         m.namelen = name.len() as u32;
     }
-    m.controllen = 0;
-    m.flags = if r.truncated { MSG_TRUNC as i32 } else { 0 };
+    write_bytes(cx.k, &cx.p.mm, m.control, &r.control)?;
+    m.controllen = r.control.len() as u64;
+    m.flags = r.flags as i32;
     write_val(cx.k, &cx.p.mm, msg, &m)?;
     Ok(r.ret)
 }

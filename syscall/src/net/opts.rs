@@ -12,8 +12,11 @@
 //!   boundaries differ, never the stream).
 //! - TCP_KEEPINTVL, TCP_KEEPCNT: stored; probes follow smoltcp's timing.
 //! - SO_RCVLOWAT, SO_OOBINLINE: stored.
+//! - AF_UNIX: SO_REUSEADDR/SO_REUSEPORT stored; SO_PASSCRED and SO_SNDBUF
+//!   act; options of other levels are EOPNOTSUPP, as Linux.
 
 use super::file::{socket_of, Sock, SocketFile};
+use super::unix::Ucred;
 use crate::abi::Timeval;
 use crate::user::{read_bytes, read_val, write_bytes, write_val, Pod};
 use crate::{Cx, Errno, SysResult};
@@ -33,6 +36,8 @@ const SO_KEEPALIVE: u32 = 9;
 const SO_OOBINLINE: u32 = 10;
 const SO_LINGER: u32 = 13;
 const SO_REUSEPORT: u32 = 15;
+const SO_PASSCRED: u32 = 16;
+const SO_PEERCRED: u32 = 17;
 const SO_RCVLOWAT: u32 = 18;
 const SO_RCVTIMEO: u32 = 20;
 const SO_SNDTIMEO: u32 = 21;
@@ -95,6 +100,7 @@ pub fn sys_setsockopt(
     match (level as u32, name as u32) {
         (SOL_SOCKET, n) => set_socket(cx, &s, n, val, len)?,
         (IPPROTO_TCP, n) if s.is_tcp() => set_tcp(cx, &s, n, val, len)?,
+        _ if s.unix_socket().is_some() => return Err(Errno::EOPNOTSUPP),
         _ => return Err(Errno::ENOPROTOOPT),
     }
     Ok(0)
@@ -135,8 +141,11 @@ fn set_socket(cx: &mut Cx, s: &SocketFile, name: u32, val: u64, len: u64) -> Res
         (SO_REUSEADDR, Sock::Udp(u)) => u.set_reuseaddr(on),
         (SO_REUSEPORT, Sock::Tcp(t)) => t.set_reuseport(on),
         (SO_REUSEPORT, Sock::Udp(u)) => u.set_reuseport(on),
+        (SO_REUSEADDR, Sock::Unix(_)) => s.opts.lock().reuseaddr = on,
+        (SO_REUSEPORT, Sock::Unix(_)) => s.opts.lock().reuseport = on,
+        (SO_PASSCRED, Sock::Unix(u)) => u.set_passcred(on),
         (SO_BROADCAST, Sock::Udp(u)) => u.set_broadcast(on),
-        (SO_BROADCAST, Sock::Tcp(_)) | (SO_DEBUG | SO_DONTROUTE, _) => {}
+        (SO_BROADCAST, _) | (SO_DEBUG | SO_DONTROUTE | SO_PASSCRED, _) => {}
         (SO_KEEPALIVE, _) => {
             let mut o = s.opts.lock();
             o.keepalive = on;
@@ -145,7 +154,13 @@ fn set_socket(cx: &mut Cx, s: &SocketFile, name: u32, val: u64, len: u64) -> Res
             }
         }
         (SO_RCVBUF, _) => s.opts.lock().rcvbuf = doubled(v, MIN_RCVBUF),
-        (SO_SNDBUF, _) => s.opts.lock().sndbuf = doubled(v, MIN_SNDBUF),
+        (SO_SNDBUF, _) => {
+            let v = doubled(v, MIN_SNDBUF);
+            s.opts.lock().sndbuf = v;
+            if let Some(u) = s.unix_socket() {
+                u.set_sndbuf(v as usize);
+            }
+        }
         (SO_RCVLOWAT, _) => s.opts.lock().rcvlowat = v.max(1),
         (SO_OOBINLINE, _) => s.opts.lock().oobinline = on,
         _ => return Err(Errno::ENOPROTOOPT),
@@ -236,8 +251,15 @@ pub fn sys_getsockopt(
             tv.encode(&mut b);
             b.to_vec()
         }
+        // Without a peer (or for AF_INET): pid 0 and the overflow ids.
+        (SOL_SOCKET, SO_PEERCRED) => s
+            .unix_socket()
+            .map_or(Ucred::NONE, |u| u.peercred())
+            .bytes()
+            .to_vec(),
         (SOL_SOCKET, n) => get_socket(&s, n)?.to_le_bytes().to_vec(),
         (IPPROTO_TCP, n) if s.is_tcp() => get_tcp(&s, n)?.to_le_bytes().to_vec(),
+        _ if s.unix_socket().is_some() => return Err(Errno::EOPNOTSUPP),
         _ => return Err(Errno::ENOPROTOOPT),
     };
     let n = (len as usize).min(bytes.len());
@@ -252,19 +274,27 @@ fn get_socket(s: &SocketFile, name: u32) -> Result<i32, Errno> {
     Ok(match (name, &s.sock) {
         (SO_TYPE, Sock::Tcp(_)) => 1,
         (SO_TYPE, Sock::Udp(_)) => 2,
+        (SO_TYPE, Sock::Unix(u)) => u.kind as i32,
         (SO_PROTOCOL, Sock::Tcp(_)) => 6,
         (SO_PROTOCOL, Sock::Udp(_)) => 17,
+        (SO_PROTOCOL, Sock::Unix(_)) => 0,
+        (SO_DOMAIN, Sock::Unix(_)) => 1,
         (SO_DOMAIN, _) => 2,
         (SO_ERROR, Sock::Tcp(t)) => t.take_error().map_or(0, |e| e.into_raw()),
         (SO_ERROR, Sock::Udp(u)) => u.take_error().map_or(0, |e| e.into_raw()),
+        (SO_ERROR, Sock::Unix(u)) => u.take_error().map_or(0, |e| e.into_raw()),
         (SO_ACCEPTCONN, Sock::Tcp(t)) => b(t.is_listening()),
+        (SO_ACCEPTCONN, Sock::Unix(u)) => b(u.is_listening()),
         (SO_ACCEPTCONN, Sock::Udp(_)) => 0,
         (SO_REUSEADDR, Sock::Tcp(t)) => b(t.reuseaddr()),
         (SO_REUSEADDR, Sock::Udp(u)) => b(u.reuseaddr()),
+        (SO_REUSEADDR, Sock::Unix(_)) => b(o.reuseaddr),
         (SO_REUSEPORT, Sock::Tcp(t)) => b(t.reuseport()),
         (SO_REUSEPORT, Sock::Udp(u)) => b(u.reuseport()),
+        (SO_REUSEPORT, Sock::Unix(_)) => b(o.reuseport),
+        (SO_PASSCRED, Sock::Unix(u)) => b(u.passcred()),
         (SO_BROADCAST, Sock::Udp(u)) => b(u.broadcast()),
-        (SO_BROADCAST | SO_DEBUG | SO_DONTROUTE, _) => 0,
+        (SO_BROADCAST | SO_DEBUG | SO_DONTROUTE | SO_PASSCRED, _) => 0,
         (SO_KEEPALIVE, _) => b(o.keepalive),
         (SO_RCVBUF, _) => o.rcvbuf,
         (SO_SNDBUF, _) => o.sndbuf,

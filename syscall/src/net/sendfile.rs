@@ -33,6 +33,7 @@ impl Sink {
                     Sock::Udp(u) => block_on(cx, s, nonblock, Want::Write, timeout, &mut || {
                         u.send_to(data, None)
                     }),
+                    Sock::Unix(u) => return super::unix::write_some(cx, s, u, data, nonblock),
                 };
                 kick(cx);
                 r

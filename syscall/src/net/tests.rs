@@ -251,8 +251,9 @@ fn wrong_states_and_arguments() {
         Some(EAFNOSUPPORT)
     );
     assert_eq!(
-        err(n.call("socket", [1, SOCK_STREAM, 0, 0, 0, 0])),
-        Some(EAFNOSUPPORT)
+        err(n.call("socket", [16, SOCK_STREAM, 0, 0, 0, 0])),
+        Some(EAFNOSUPPORT),
+        "AF_NETLINK"
     );
     assert_eq!(
         err(n.call("socket", [99, SOCK_STREAM, 0, 0, 0, 0])),
