@@ -28,6 +28,7 @@ mod native;
 mod run;
 pub mod server;
 pub mod shared_dir;
+pub mod suite;
 mod tree;
 
 use std::path::{Path, PathBuf};

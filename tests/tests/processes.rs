@@ -35,109 +35,37 @@
 
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::Path;
-use std::process::{Command, ExitStatus};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use lintel::tempdir::TempDir;
-use lintel::{Outcome, RunResult};
+use lintel::Outcome;
+use lintel_tests::suite::{Suite, BOOT_TIMEOUT};
 use lintel_tests::{
-    assert_same_output, copy_tree, describe_difference, guest, is_root, run_lintel_root_with,
-    run_native, run_native_chroot, Link, RootConfig,
+    assert_same_output, copy_tree, describe_difference, is_root, run_lintel_root_with,
+    run_native_chroot, RootConfig,
 };
 
-/// Every program in `tests/guest/proc/`.
-const PROGRAMS: &[&str] = &[
-    "threads", "preempt", "time", "signals", "fork", "select", "epoll",
-];
+const PROC: Suite = Suite {
+    dir: "proc",
+    programs: &[
+        "threads", "preempt", "time", "signals", "fork", "select", "epoll",
+    ],
+    native_limit: Duration::from_secs(3),
+};
 
 /// The programs booted with a 9p root rather than the initrd.
 const WITH_9P: &[&str] = &["fork", "select"];
 
-struct Native {
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
-    status: ExitStatus,
-    took: Duration,
-}
-
-fn native(name: &str) -> Native {
-    let bin = guest(&format!("proc/{name}"), Link::Static);
-    let start = Instant::now();
-    let (stdout, stderr, status) = run_native(&bin, &[name], &[]);
-    Native {
-        stdout,
-        stderr,
-        status,
-        took: start.elapsed(),
-    }
-}
-
-#[track_caller]
-fn assert_native_ok(name: &str, n: &Native) {
-    assert!(
-        n.status.success(),
-        "proc/{name} failed natively ({:?}): the program expects something Linux does not do\n\
-         --- stderr ---\n{}--- stdout ---\n{}",
-        n.status,
-        String::from_utf8_lossy(&n.stderr),
-        String::from_utf8_lossy(&n.stdout)
-    );
-}
-
-/// At most `max` bytes of `bytes` as text, for a message.
-fn excerpt(bytes: &[u8], max: usize) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    if text.len() <= max {
-        return text.into_owned();
-    }
-    let mut cut = max;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}… ({} bytes in all)", &text[..cut], text.len())
-}
-
-/// How long one boot may take: natively each program runs well under a
-/// second, under TCG about 30 times slower; a hang (say, no preemption)
-/// should not cost the default two minutes.
-const TIMEOUT: Duration = Duration::from_secs(60);
-
-/// Boots `proc/NAME` once, as `/prog` in a root holding only it: unpacked
-/// from the initrd into a tmpfs, or shared over 9p for [`WITH_9P`].
-fn lintel(name: &str) -> RunResult {
-    let bin = guest(&format!("proc/{name}"), Link::Static);
-    let dir = TempDir::new().expect("a temporary directory");
-    let prog = dir.path().join("prog");
-    std::fs::copy(&bin, &prog).expect("copying the program");
-    std::fs::set_permissions(&prog, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let config = RootConfig {
-        timeout: TIMEOUT,
-        ..if WITH_9P.contains(&name) {
-            RootConfig::default()
-        } else {
-            RootConfig::initrd()
-        }
-    };
-    run_lintel_root_with(dir.path(), "/prog", &[name], &[], &config)
-}
-
-/// The native run, then one Lintel boot: the same stdout, and exit 0.
+/// The native run, then one Lintel boot from the initrd, or over 9p for
+/// [`WITH_9P`].
 fn differential(name: &str) {
-    let n = native(name);
-    assert_native_ok(name, &n);
-    let r = lintel(name);
-    let what = format!(
-        "proc/{name} (under Lintel: {})\n--- its stderr under Lintel ---\n{}\n--- end of stderr ---\n",
-        r.outcome,
-        excerpt(&r.stderr, 4000).trim_end()
-    );
-    assert_same_output(&what, &r.stdout, &n.stdout);
-    assert_eq!(
-        r.outcome,
-        Outcome::Exited(n.status.code().unwrap_or(-1) as u8),
-        "proc/{name}: the same output but a different ending\n--- stderr ---\n{}",
-        String::from_utf8_lossy(&r.stderr)
-    );
+    let config = if WITH_9P.contains(&name) {
+        RootConfig::default()
+    } else {
+        RootConfig::initrd()
+    };
+    PROC.differential(name, config);
 }
 
 #[test]
@@ -175,55 +103,14 @@ fn proc_epoll() {
     differential("epoll");
 }
 
-/// No QEMU: every program builds static, passes natively, prints the same
-/// twice, and is quick. A failure here is a bug in the suite, not in Lintel.
 #[test]
 fn proc_programs_pass_natively_and_deterministically() {
-    for name in PROGRAMS {
-        let a = native(name);
-        assert_native_ok(name, &a);
-        let b = native(name);
-        assert_native_ok(name, &b);
-        let diff = describe_difference("first", &a.stdout, "second", &b.stdout);
-        assert!(diff.is_empty(), "proc/{name} is not deterministic:\n{diff}");
-        assert!(
-            a.took < Duration::from_secs(3),
-            "proc/{name} took {:?} natively",
-            a.took
-        );
-        let out = String::from_utf8_lossy(&a.stdout);
-        assert!(
-            out.ends_with(" 0 unexpected\n") && !out.contains("UNEXPECTED"),
-            "proc/{name}: {out}"
-        );
-        assert!(
-            a.stderr.is_empty(),
-            "proc/{name} wrote to stderr natively: {}",
-            String::from_utf8_lossy(&a.stderr)
-        );
-    }
+    PROC.check_native_runs();
 }
 
-/// No QEMU: `PROGRAMS` names every `.c` file in `tests/guest/proc/`.
 #[test]
 fn proc_program_list_is_complete_native() {
-    let dir = lintel_tests::guest_source_dir().join("proc");
-    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| {
-            let name = e.unwrap().file_name().to_string_lossy().into_owned();
-            name.strip_suffix(".c").map(str::to_owned)
-        })
-        .collect();
-    on_disk.sort();
-    let mut listed: Vec<String> = PROGRAMS.iter().map(|s| s.to_string()).collect();
-    listed.sort();
-    assert_eq!(
-        listed,
-        on_disk,
-        "PROGRAMS in processes.rs vs {}",
-        dir.display()
-    );
+    PROC.check_program_list();
 }
 
 // --- busybox sh ------------------------------------------------------------
@@ -337,7 +224,7 @@ fn shell_native(base: &Path, argv: &[&str]) -> ShellRun {
 
 fn shell_lintel(base: &Path, argv: &[&str]) -> ShellRun {
     let config = RootConfig {
-        timeout: TIMEOUT,
+        timeout: BOOT_TIMEOUT,
         ..Default::default()
     };
     let r = run_lintel_root_with(base, BUSYBOX, argv, SHELL_ENV, &config);
