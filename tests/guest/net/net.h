@@ -1,10 +1,7 @@
 /*
- * Shared by the socket programs in tests/guest/net/: each runs once
- * natively on the host and once under Lintel, and both runs must print the
- * same lines and exit with the same status. The conventions are
- * tests/guest/proc/proc.h's (one line per check, errno names, nothing that
- * differs between two correct systems: no ports, pids or addresses beyond
- * 127.0.0.1), with the socket errnos named.
+ * Shared by the socket programs in tests/guest/net/: the checking
+ * conventions of ../check.h (no ports, pids or addresses beyond 127.0.0.1
+ * are printed), and socket helpers.
  */
 #ifndef LINTEL_NET_H
 #define LINTEL_NET_H
@@ -27,141 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#pragma GCC diagnostic ignored "-Wunused-function"
-
-static int net_unexpected;
-static int net_lines;
-
-static const char *errname(int e)
-{
-	switch (e) {
-	case 0: return "0";
-#define N(x) case x: return #x;
-	N(EPERM) N(ENOENT) N(EINTR) N(EIO) N(EBADF) N(EAGAIN) N(ENOMEM)
-	N(EACCES) N(EFAULT) N(EBUSY) N(EEXIST) N(EINVAL) N(ENFILE) N(EMFILE)
-	N(ENOTTY) N(ENOSPC) N(ESPIPE) N(EPIPE) N(ENOSYS) N(ENOTSOCK)
-	N(EDESTADDRREQ) N(EMSGSIZE) N(EPROTOTYPE) N(ENOPROTOOPT)
-	N(EPROTONOSUPPORT) N(ESOCKTNOSUPPORT) N(EOPNOTSUPP) N(EAFNOSUPPORT)
-	N(EADDRINUSE) N(EADDRNOTAVAIL) N(ENETUNREACH) N(ECONNABORTED)
-	N(ECONNRESET) N(EISCONN) N(ENOTCONN) N(ETIMEDOUT) N(ECONNREFUSED)
-	N(EALREADY) N(EINPROGRESS)
-#undef N
-	}
-	static char buf[32];
-	snprintf(buf, sizeof buf, "errno %d", e);
-	return buf;
-}
-
-static void net_result(const char *what, long r, int err, int ok, const char *want)
-{
-	net_lines++;
-	if (r == -1)
-		printf("%s = -1 %s", what, errname(err));
-	else
-		printf("%s = %ld", what, r);
-	if (!ok) {
-		net_unexpected++;
-		printf("  <-- UNEXPECTED (want %s)", want);
-		fprintf(stderr, "UNEXPECTED: %s: want %s, got %ld (%s)\n", what, want, r,
-			r == -1 ? errname(err) : "no error");
-	}
-	putchar('\n');
-}
-
-/* A call that returns exactly `want`. */
-#define V(call, want) ({ errno = 0; long r_ = (long)(call); int e_ = errno; \
-	long w_ = (long)(want); char d_[40]; snprintf(d_, sizeof d_, "%ld", w_); \
-	net_result(#call, r_, e_, r_ == w_, d_); r_; })
-
-/* A call that fails with errno `err`. */
-#define E(call, err) ({ errno = 0; long r_ = (long)(call); int e_ = errno; \
-	net_result(#call, r_, e_, r_ == -1 && e_ == (err), "-1 " #err); r_; })
-
-/* A call that succeeds; its value (an fd) is not printed. */
-#define OK(call) ({ errno = 0; long r_ = (long)(call); int e_ = errno; \
-	net_lines++; if (r_ == -1) { net_unexpected++; \
-	printf("%s = -1 %s  <-- UNEXPECTED (want success)\n", #call, errname(e_)); \
-	fprintf(stderr, "UNEXPECTED: %s failed: %s\n", #call, errname(e_)); } \
-	else { printf("%s: ok\n", #call); } r_; })
-
-static int check(const char *what, int cond)
-{
-	net_lines++;
-	printf("%s: %s", what, cond ? "yes" : "no");
-	if (!cond) {
-		net_unexpected++;
-		printf("  <-- UNEXPECTED");
-		fprintf(stderr, "UNEXPECTED: %s: no\n", what);
-	}
-	putchar('\n');
-	return cond;
-}
-#define CHECK(what, cond) check(what, !!(cond))
-
-static void check_eq(const char *what, long got, long want)
-{
-	net_lines++;
-	printf("%s = %ld", what, got);
-	if (got != want) {
-		net_unexpected++;
-		printf("  <-- UNEXPECTED (want %ld)", want);
-		fprintf(stderr, "UNEXPECTED: %s = %ld, want %ld\n", what, got, want);
-	}
-	putchar('\n');
-}
-
-#define SECTION(name) printf("\n== %s\n", name)
-
-static void die(const char *what)
-{
-	int e = errno;
-	printf("FATAL: %s: %s\n", what, errname(e));
-	fprintf(stderr, "FATAL: %s: %s\n", what, errname(e));
-	fflush(stdout);
-	_exit(2);
-}
-
-static void setup(const char *name)
-{
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (int fd = 3; fd < 1024; fd++)
-		close(fd);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int s = 1; s < 32; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			signal(s, SIG_DFL);
-	printf("%s\n", name);
-}
-
-static int finish(void)
-{
-	printf("\n%d lines, %d unexpected\n", net_lines, net_unexpected);
-	fflush(stdout);
-	return net_unexpected ? 1 : 0;
-}
-
-static pid_t xfork(void)
-{
-	fflush(stdout);
-	fflush(stderr);
-	pid_t p = fork();
-	if (p < 0)
-		die("fork");
-	return p;
-}
-
-static int reap(pid_t pid)
-{
-	int st;
-	pid_t r;
-	while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
-		;
-	if (r != pid)
-		die("waitpid");
-	return st;
-}
+#include "../check.h"
 
 /* 127.0.0.1:port. */
 static struct sockaddr_in loopback(uint16_t port)

@@ -1,19 +1,9 @@
 /*
  * Shared by the process programs in tests/guest/proc/ (threads, preemption,
- * clocks and timers, signals, fork/exec/wait, poll/select): each program
- * runs once natively on the host and once under Lintel, and both runs must
- * print the same lines and exit with the same status.
- *
- * Every check prints one line, "what: yes" when the relation holds (what
- * Linux does) and "what: no  <-- UNEXPECTED" when it does not; calls whose
- * result is interesting print "call = result" with errno *names*. Nothing
- * that differs between two correct systems is printed: no pids, tids,
- * addresses or times, only relations between them ("slept >= 50 ms: yes").
- *
- * A native run that exits non-zero means the program (not the kernel) is
- * wrong. Only one process or thread prints at a time: children that print
- * do so while their parent is blocked in wait, so the order of the lines is
- * fixed.
+ * clocks and timers, signals, fork/exec/wait, poll/select/epoll): the
+ * checking conventions of ../check.h, and time and signal helpers. Only one
+ * process or thread prints at a time: children that print do so while
+ * their parent is blocked in wait, so the order of the lines is fixed.
  */
 #ifndef LINTEL_PROC_H
 #define LINTEL_PROC_H
@@ -44,167 +34,11 @@
 /* Not every program uses every helper. */
 #pragma GCC diagnostic ignored "-Wunused-function"
 
-static int proc_unexpected;
-static int proc_lines;
+#include "../check.h"
 
-static const char *errname(int e)
-{
-	switch (e) {
-	case 0: return "0";
-#define N(x) case x: return #x;
-	N(EPERM) N(ENOENT) N(ESRCH) N(EINTR) N(EIO) N(ENXIO) N(E2BIG)
-	N(ENOEXEC) N(EBADF) N(ECHILD) N(EAGAIN) N(ENOMEM) N(EACCES) N(EFAULT)
-	N(EBUSY) N(EEXIST) N(EXDEV) N(ENODEV) N(ENOTDIR) N(EISDIR)
-	N(EINVAL) N(ENFILE) N(EMFILE) N(ENOTTY) N(ETXTBSY) N(EFBIG) N(ENOSPC)
-	N(ESPIPE) N(EROFS) N(EMLINK) N(EPIPE) N(EDOM) N(ERANGE) N(EDEADLK)
-	N(ENAMETOOLONG) N(ENOLCK) N(ENOSYS) N(ENOTEMPTY) N(ELOOP)
-	N(EOVERFLOW) N(EOPNOTSUPP) N(ENOTSOCK) N(ETIMEDOUT)
-#undef N
-	}
-	static char buf[32];
-	snprintf(buf, sizeof buf, "errno %d", e);
-	return buf;
-}
-
-static const char *signame(int s)
-{
-	switch (s) {
-	case 0: return "0";
-#define N(x) case x: return #x;
-	N(SIGHUP) N(SIGINT) N(SIGQUIT) N(SIGILL) N(SIGTRAP) N(SIGABRT)
-	N(SIGBUS) N(SIGFPE) N(SIGKILL) N(SIGUSR1) N(SIGSEGV) N(SIGUSR2)
-	N(SIGPIPE) N(SIGALRM) N(SIGTERM) N(SIGCHLD) N(SIGCONT) N(SIGSTOP)
-	N(SIGTSTP) N(SIGURG) N(SIGWINCH) N(SIGSYS)
-#undef N
-	}
-	static char buf[32];
-	snprintf(buf, sizeof buf, "signal %d", s);
-	return buf;
-}
-
-static void proc_result(const char *what, long r, int err, int ok, const char *want)
-{
-	proc_lines++;
-	if (r == -1)
-		printf("%s = -1 %s", what, errname(err));
-	else
-		printf("%s = %ld", what, r);
-	if (!ok) {
-		proc_unexpected++;
-		printf("  <-- UNEXPECTED (want %s)", want);
-		fprintf(stderr, "UNEXPECTED: %s: want %s, got %ld (%s)\n", what, want, r,
-			r == -1 ? errname(err) : "no error");
-	}
-	putchar('\n');
-}
-
-/*
- * A call that returns exactly `want` (printed with the call's source text).
- * Evaluates to the result.
- */
-#define V(call, want) ({ errno = 0; long r_ = (long)(call); int e_ = errno; \
-	long w_ = (long)(want); char d_[40]; snprintf(d_, sizeof d_, "%ld", w_); \
-	proc_result(#call, r_, e_, r_ == w_, d_); r_; })
-
-/* A call that fails with errno `err`. */
-#define E(call, err) ({ errno = 0; long r_ = (long)(call); int e_ = errno; \
-	proc_result(#call, r_, e_, r_ == -1 && e_ == (err), "-1 " #err); r_; })
-
-/*
- * A call that succeeds (does not return -1); its value is not printed (it
- * may be a pid or an fd that differs between systems). Evaluates to it.
- */
-#define OK(call) ({ errno = 0; long r_ = (long)(call); int e_ = errno; \
-	proc_check_ok(#call, r_, e_); r_; })
-
-static void proc_check_ok(const char *what, long r, int err)
-{
-	proc_lines++;
-	if (r == -1) {
-		proc_unexpected++;
-		printf("%s = -1 %s  <-- UNEXPECTED (want success)\n", what, errname(err));
-		fprintf(stderr, "UNEXPECTED: %s failed: %s\n", what, errname(err));
-	} else {
-		printf("%s: ok\n", what);
-	}
-}
-
-/* A pthread-style call returning 0 or an error number: prints its name. */
-#define PT(call, want) ({ int r_ = (call); int w_ = (want); proc_lines++; \
-	printf("%s = %s", #call, errname(r_)); \
-	if (r_ != w_) { proc_unexpected++; printf("  <-- UNEXPECTED (want %s)", errname(w_)); \
-		fprintf(stderr, "UNEXPECTED: %s = %s\n", #call, errname(r_)); } \
-	putchar('\n'); r_; })
-
-/* A relation that holds on Linux: prints "what: yes" (or "no"). */
-static int check(const char *what, int cond)
-{
-	proc_lines++;
-	printf("%s: %s", what, cond ? "yes" : "no");
-	if (!cond) {
-		proc_unexpected++;
-		printf("  <-- UNEXPECTED");
-		fprintf(stderr, "UNEXPECTED: %s: no\n", what);
-	}
-	putchar('\n');
-	return cond;
-}
-#define CHECK(what, cond) check(what, !!(cond))
-
-/* Two values that must be equal: prints "what = value" (both shown if not). */
-static void check_eq(const char *what, long got, long want)
-{
-	proc_lines++;
-	printf("%s = %ld", what, got);
-	if (got != want) {
-		proc_unexpected++;
-		printf("  <-- UNEXPECTED (want %ld)", want);
-		fprintf(stderr, "UNEXPECTED: %s = %ld, want %ld\n", what, got, want);
-	}
-	putchar('\n');
-}
-
-/* A value printed as is (something deterministic, e.g. a count). */
-#define SAY(...) (proc_lines++, printf(__VA_ARGS__), putchar('\n'))
-
-/* A section heading, so a difference is easy to place. */
-#define SECTION(name) printf("\n== %s\n", name)
-
-/* Stops the program: the setup itself failed, nothing after makes sense. */
-static void die(const char *what)
-{
-	int e = errno;
-	printf("FATAL: %s: %s\n", what, errname(e));
-	fprintf(stderr, "FATAL: %s: %s\n", what, errname(e));
-	fflush(stdout);
-	_exit(2);
-}
-
-/*
- * Closes every fd above 2 (a native run may inherit some), resets the
- * signal mask and the dispositions a test runner may have changed, makes
- * stdout line-buffered and prints the program's name.
- */
-static void setup(const char *name)
-{
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (int fd = 3; fd < 1024; fd++)
-		close(fd);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int s = 1; s < 32; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			signal(s, SIG_DFL);
-	printf("%s\n", name);
-}
-
-static int finish(void)
-{
-	printf("\n%d lines, %d unexpected\n", proc_lines, proc_unexpected);
-	fflush(stdout);
-	return proc_unexpected ? 1 : 0;
-}
+/* The counters by the names the programs use. */
+#define proc_unexpected check_unexpected
+#define proc_lines check_lines
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 static int64_t now_ns(void)
@@ -248,17 +82,6 @@ static int wait_for(volatile int *flag, int want, long limit_ms)
 	return 1;
 }
 
-/* fork() with stdout flushed first, so no line is printed twice. */
-static pid_t xfork(void)
-{
-	fflush(stdout);
-	fflush(stderr);
-	pid_t p = fork();
-	if (p < 0)
-		die("fork");
-	return p;
-}
-
 /* Writes all of `n` bytes or dies. */
 static void write_all(int fd, const void *buf, size_t n)
 {
@@ -274,17 +97,6 @@ static void write_all(int fd, const void *buf, size_t n)
 	}
 }
 
-/* waitpid(pid) retrying on EINTR; returns the status (dies on error). */
-static int reap(pid_t pid)
-{
-	int st;
-	pid_t r;
-	while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
-		;
-	if (r != pid)
-		die("waitpid");
-	return st;
-}
 
 /* A wait status in words: "exited 7", "killed by SIGSEGV", ... */
 static const char *status_str(int st)
