@@ -8,7 +8,7 @@ use crate::abi::Timespec;
 use crate::mm::USER_END;
 use crate::user::{read_bytes, read_val, write_bytes};
 use crate::{Cx, Errno, SysResult};
-use lintel_vfs::{File, FileKind, FileRef, OpenFlags};
+use lintel_vfs::{File, FileKind, FileRef};
 
 const EPOLL_CLOEXEC: u32 = 0o2000000;
 const EPOLL_CTL_ADD: i32 = 1;
@@ -27,10 +27,7 @@ pub fn sys_epoll_create1(cx: &mut Cx, flags: u64) -> SysResult {
     if flags & !EPOLL_CLOEXEC != 0 {
         return Err(Errno::EINVAL);
     }
-    let file = File::new_special(Eventpoll::new(), OpenFlags::RDWR);
-    let limit = cx.p.fd_limit();
-    let fd = cx.p.fds.insert(file, flags & EPOLL_CLOEXEC != 0, limit)?;
-    Ok(fd as u64)
+    super::fd::install_special(cx, Eventpoll::new(), flags)
 }
 
 /// `size` is only a hint, but it must be positive.

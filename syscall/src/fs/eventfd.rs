@@ -4,7 +4,7 @@ use crate::{Cx, Errno, SysResult};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
-use lintel_vfs::{File, FileOps, OpenFlags, PollEvents, VfsResult};
+use lintel_vfs::{FileOps, PollEvents, VfsResult};
 use spin::Mutex;
 
 const EFD_SEMAPHORE: u32 = 1;
@@ -113,17 +113,7 @@ pub fn sys_eventfd2(cx: &mut Cx, initval: u64, flags: u64) -> SysResult {
         semaphore: flags & EFD_SEMAPHORE != 0,
         seq: AtomicU64::new(0),
     });
-    let mut status = OpenFlags::RDWR;
-    if flags & EFD_NONBLOCK != 0 {
-        status |= OpenFlags::NONBLOCK;
-    }
-    let limit = cx.p.fd_limit();
-    let fd = cx.p.fds.insert(
-        File::new_special(ops, status),
-        flags & EFD_CLOEXEC != 0,
-        limit,
-    )?;
-    Ok(fd as u64)
+    super::fd::install_special(cx, ops, flags as u32)
 }
 
 pub fn sys_eventfd(cx: &mut Cx, initval: u64) -> SysResult {

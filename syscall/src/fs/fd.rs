@@ -5,6 +5,27 @@ use crate::user::{read_val, write_val};
 use crate::{Cx, Errno, SysResult};
 use lintel_vfs::{FileKind, OpenFlags};
 
+/// Installs a new special file (an event or timer fd, a socket, an epoll
+/// instance: Linux's anon_inode_getfd) read-write as the lowest free fd,
+/// with O_NONBLOCK and O_CLOEXEC taken from `flags` (the EFD_/TFD_/SOCK_/
+/// EPOLL_ flags have those values).
+pub(crate) fn install_special(
+    cx: &mut Cx,
+    ops: alloc::sync::Arc<dyn lintel_vfs::FileOps>,
+    flags: u32,
+) -> SysResult {
+    let mut status = OpenFlags::RDWR;
+    if flags & OpenFlags::NONBLOCK.bits() != 0 {
+        status |= OpenFlags::NONBLOCK;
+    }
+    let cloexec = flags & OpenFlags::CLOEXEC.bits() != 0;
+    let limit = cx.p.fd_limit();
+    Ok(cx
+        .p
+        .fds
+        .insert(lintel_vfs::File::new_special(ops, status), cloexec, limit)? as u64)
+}
+
 pub fn sys_dup(cx: &mut Cx, fd: u64) -> SysResult {
     let f = cx.p.fds.get(fd as i32)?.clone();
     let limit = cx.p.fd_limit();

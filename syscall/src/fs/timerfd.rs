@@ -12,7 +12,7 @@ use crate::{Cx, Errno, SysResult};
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use lintel_vfs::{File, FileKind, FileOps, OpenFlags, PollEvents, VfsResult};
+use lintel_vfs::{FileKind, FileOps, PollEvents, VfsResult};
 use spin::Mutex;
 
 const CLOCK_REALTIME: u32 = 0;
@@ -200,17 +200,7 @@ pub fn sys_timerfd_create(cx: &mut Cx, clockid: u64, flags: u64) -> SysResult {
     TIMERS
         .lock()
         .insert(Arc::as_ptr(&timer) as usize, Arc::downgrade(&timer));
-    let mut status = OpenFlags::RDWR;
-    if flags & TFD_NONBLOCK != 0 {
-        status |= OpenFlags::NONBLOCK;
-    }
-    let limit = cx.p.fd_limit();
-    let fd = cx.p.fds.insert(
-        File::new_special(timer, status),
-        flags & TFD_CLOEXEC != 0,
-        limit,
-    )?;
-    Ok(fd as u64)
+    super::fd::install_special(cx, timer, flags as u32)
 }
 
 /// The timer behind `fd`: EBADF if none is open, EINVAL if it is no timer.

@@ -8,7 +8,6 @@ use super::unix;
 use super::wait::{block_on, kick, Want};
 use crate::{Cx, Errno, SysResult};
 use lintel_net::{Shutdown, TcpSocket, UdpSocket};
-use lintel_vfs::{File, OpenFlags};
 
 const SOCK_STREAM: u32 = 1;
 const SOCK_DGRAM: u32 = 2;
@@ -25,17 +24,7 @@ const IPPROTO_UDP: u32 = 17;
 
 /// Installs `s` as a new fd with the SOCK_NONBLOCK/SOCK_CLOEXEC `flags`.
 pub(super) fn install(cx: &mut Cx, s: alloc::sync::Arc<SocketFile>, flags: u32) -> SysResult {
-    let mut status = OpenFlags::RDWR;
-    if flags & SOCK_NONBLOCK != 0 {
-        status |= OpenFlags::NONBLOCK;
-    }
-    let limit = cx.p.fd_limit();
-    let fd = cx.p.fds.insert(
-        File::new_special(s, status),
-        flags & SOCK_CLOEXEC != 0,
-        limit,
-    )?;
-    Ok(fd as u64)
+    crate::fs::install_special(cx, s, flags)
 }
 
 /// socket(2): AF_INET stream (TCP) and datagram (UDP) sockets, and

@@ -39,21 +39,32 @@ impl Segs {
         self.0.iter().map(|s| s.len).sum::<u64>().min(MAX_RW_COUNT)
     }
 
-    /// Copies bytes `at..at+out.len()` of the sequence into `out`.
-    pub(super) fn gather(&self, cx: &mut Cx, mut at: u64, out: &mut [u8]) -> Result<(), Errno> {
-        let mut done = 0;
-        for s in &self.0 {
-            if done == out.len() {
-                break;
+    /// The (address, length) pieces of user memory that hold bytes
+    /// `at..at+n` of the sequence, in order.
+    fn spans(&self, mut at: u64, n: u64) -> impl Iterator<Item = (u64, u64)> + '_ {
+        let mut left = n;
+        self.0.iter().filter_map(move |s| {
+            if left == 0 {
+                return None;
             }
             if at >= s.len {
                 at -= s.len;
-                continue;
+                return None;
             }
-            let n = ((s.len - at) as usize).min(out.len() - done);
-            read_bytes(cx.k, &cx.p.mm, s.base + at, &mut out[done..done + n])?;
-            done += n;
+            let k = (s.len - at).min(left);
+            let piece = (s.base + at, k);
+            left -= k;
             at = 0;
+            Some(piece)
+        })
+    }
+
+    /// Copies bytes `at..at+out.len()` of the sequence into `out`.
+    pub(super) fn gather(&self, cx: &mut Cx, at: u64, out: &mut [u8]) -> Result<(), Errno> {
+        let mut done = 0;
+        for (base, k) in self.spans(at, out.len() as u64) {
+            read_bytes(cx.k, &cx.p.mm, base, &mut out[done..done + k as usize])?;
+            done += k as usize;
         }
         Ok(())
     }
@@ -65,39 +76,19 @@ impl Segs {
     }
 
     /// `prepare` for bytes `at..at+n`.
-    pub(super) fn prepare_at(&self, cx: &mut Cx, mut at: u64, n: usize) -> Result<(), Errno> {
-        let mut left = n as u64;
-        for s in &self.0 {
-            if left == 0 {
-                break;
-            }
-            if at >= s.len {
-                at -= s.len;
-                continue;
-            }
-            let k = (s.len - at).min(left);
-            crate::user::prepare(cx.k, &cx.p.mm, s.base + at, k, true)?;
-            left -= k;
-            at = 0;
+    pub(super) fn prepare_at(&self, cx: &mut Cx, at: u64, n: usize) -> Result<(), Errno> {
+        for (base, k) in self.spans(at, n as u64) {
+            crate::user::prepare(cx.k, &cx.p.mm, base, k, true)?;
         }
         Ok(())
     }
 
     /// Copies `data` to bytes `at..` of the sequence.
-    pub(super) fn scatter(&self, cx: &mut Cx, mut at: u64, data: &[u8]) -> Result<(), Errno> {
+    pub(super) fn scatter(&self, cx: &mut Cx, at: u64, data: &[u8]) -> Result<(), Errno> {
         let mut done = 0;
-        for s in &self.0 {
-            if done == data.len() {
-                break;
-            }
-            if at >= s.len {
-                at -= s.len;
-                continue;
-            }
-            let n = ((s.len - at) as usize).min(data.len() - done);
-            write_bytes(cx.k, &cx.p.mm, s.base + at, &data[done..done + n])?;
-            done += n;
-            at = 0;
+        for (base, k) in self.spans(at, data.len() as u64) {
+            write_bytes(cx.k, &cx.p.mm, base, &data[done..done + k as usize])?;
+            done += k as usize;
         }
         Ok(())
     }
