@@ -47,7 +47,8 @@ Commands:
          Debian versions); --out DIR also copies the binaries into DIR.
   test   Install what is missing, build the kernel, run `cargo test` in the
          workspace with LINTEL_KERNEL set; exits with cargo's status.
-  bench  Run the benchmarks (bench/*.c) in Lintel and in a Linux guest
+  bench  Run the benchmarks (bench/*.c, and nginx and redis measured from
+         the host through a forwarded port) in Lintel and in a Linux guest
          (Debian's kernel, fetched with apt-get download into target/bench)
          on the same QEMU, accelerator and 9p share, alternating over
          rounds; print the table of medians and ratios, write JSON to
@@ -142,10 +143,13 @@ Options of `workloads`:
 Options of `bench`:
   --only NAME         only this group (repeatable or comma-separated): boot,
                       syscall, fileio (= fileio-none, -loose, -virtiofs),
-                      fileio-none, fileio-loose, fileio-virtiofs, footprint
+                      fileio-none, fileio-loose, fileio-virtiofs, nginx,
+                      redis (net = both: servers measured from the host with
+                      wrk and redis-benchmark), footprint
   --rounds N          rounds, each running both guests (default 3)
   --json FILE         also write the results as JSON to FILE
-  --quick             smoke run: one round, 8 MiB and 100 files, no memory search
+  --quick             smoke run: one round, 8 MiB and 100 files, 2 s of wrk,
+                      10000 redis requests, no memory search
   --mib N             file I/O: MiB written and read (default 256)
   --files N           file I/O: files created, stat'ed, listed, removed (default 10000)
   --accel auto|kvm|tcg

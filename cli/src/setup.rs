@@ -3,7 +3,7 @@
 //! (dpkg-source, make, gcc; curl, redis-cli and redis-benchmark) (Debian
 //! packages), the kernel's Rust target, and the Rust virtiofsd for
 //! virtio-fs (`cargo install virtiofsd`, falling back to QEMU's C
-//! virtiofsd).
+//! virtiofsd); for `lintel bench`'s server rows, wrk.
 
 use std::ffi::OsStr;
 use std::io::{self, Read};
@@ -64,6 +64,11 @@ pub const REDIS_TOOLS: Requirement = Requirement {
     what: "redis-cli and redis-benchmark",
     package: "redis-tools",
 };
+/// The HTTP load generator of `lintel bench`'s nginx rows.
+pub const WRK: Requirement = Requirement {
+    what: "wrk",
+    package: "wrk",
+};
 /// What `cargo install virtiofsd` links against.
 pub const LIBSECCOMP_DEV: Requirement = Requirement {
     what: "the libseccomp headers",
@@ -103,6 +108,38 @@ pub fn ensure_workload_build_tools() -> io::Result<()> {
         install_packages(&missing)?;
     }
     Ok(())
+}
+
+/// The clients of `lintel bench`'s server rows, each with the package that
+/// provides it (redis-benchmark is also one of the host tools).
+pub const BENCH_CLIENTS: &[(&str, Requirement)] = &[("wrk", WRK), ("redis-benchmark", REDIS_TOOLS)];
+
+/// Installs the clients of `lintel bench`'s server rows when missing (on
+/// demand: only the bench needs them).
+pub fn ensure_bench_tools() -> io::Result<()> {
+    let missing = |list: &[(&str, Requirement)]| -> Vec<Requirement> {
+        let mut v: Vec<Requirement> = Vec::new();
+        for (tool, req) in list {
+            if find_in_path(tool).is_none() && !v.contains(req) {
+                v.push(*req);
+            }
+        }
+        v
+    };
+    let wanted = missing(BENCH_CLIENTS);
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    install_packages(&wanted)?;
+    let still = missing(BENCH_CLIENTS);
+    if still.is_empty() {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "still missing after apt-get: {}",
+            describe(&still)
+        )))
+    }
 }
 
 /// The `cargo install` invocation of the Rust virtiofsd.

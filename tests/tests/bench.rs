@@ -1,14 +1,22 @@
 //! `lintel bench` (cli/src/bench/): the benchmark programs in `bench/` run
 //! under the real kernel from the bench's 9p share and print `BENCH` lines
-//! the bench parses. The last test compares with the Linux guest (Debian's
-//! kernel, downloaded on first use; about a minute under TCG), like
-//! `cargo lintel bench --quick`.
+//! the bench parses; nginx and redis serve from such a share through the
+//! bench's own server path (a forwarded port, the readiness probe, wrk and
+//! redis-benchmark on the host, the machine stopped by the host). The last
+//! test compares with the Linux guest (Debian's kernel, downloaded on
+//! first use; a minute or two under TCG), like `cargo lintel bench --quick`,
+//! the nginx and redis rows included.
 
-use lintel::bench::guest::{run_lintel, GuestRun, Job};
+use lintel::bench::clients::{
+    output_within, parse_redis_benchmark, parse_wrk, RedisBenchmark, Wrk, WrkReport,
+};
+use lintel::bench::guest::{run_lintel, Guest, GuestRun, Job, Machines};
 use lintel::bench::report::{parse_output, BenchLine};
-use lintel::bench::{build_share, BenchArgs};
+use lintel::bench::serve::{serve, Probe, Served};
+use lintel::bench::{build_share, BenchArgs, READY_LIMIT};
 use lintel::Accel;
 use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
 fn accel() -> Accel {
@@ -86,8 +94,112 @@ fn benchmark_programs_report_under_lintel() {
     assert!(left.is_empty(), "{left:?}");
 }
 
+/// Runs `wrk` (a one-second load) against the forwarded port.
+fn wrk(port: u16, path: &str, connections: u32) -> WrkReport {
+    let w = Wrk {
+        path: path.to_owned(),
+        threads: 1,
+        connections,
+        seconds: 1,
+        timeout_s: 30,
+        latency: true,
+    };
+    let o = output_within(Command::new("wrk").args(w.args(port)), w.limit()).expect("wrk runs");
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(o.status.success(), "wrk: {}\n{out}", o.status);
+    parse_wrk(&out).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn check_served<T>(what: &str, served: &Served<T>) {
+    assert_eq!(
+        served.run.status,
+        Ok(()),
+        "{what}\n--- stdout ---\n{}--- other ---\n{}",
+        served.run.stdout(),
+        served.run.other
+    );
+    assert!(served.ready_after.is_some() && served.measured.is_some());
+}
+
+/// nginx and redis under Lintel through the bench's server path, with
+/// tiny loads (needs the workloads: built from Debian's sources on first
+/// use, and the Linux guest's files: the path takes both guests).
+#[test]
+fn servers_answer_under_lintel() {
+    let share = lintel::workspace_root().join("target/bench/test-servers-root");
+    build_share(&share).expect("building the benchmark programs");
+    lintel::setup::ensure_bench_tools().expect("wrk and redis-benchmark");
+    let w = lintel::workloads::ensure_workloads().expect("nginx and redis");
+    lintel::workloads::nginx_root(&share, &w.nginx).unwrap();
+    lintel::workloads::redis_root(&share, &w.redis).unwrap();
+    let dir = lintel::workspace_root().join("target/bench/linux");
+    let m = Machines {
+        lintel: lintel::kernel_image().expect("a Lintel kernel image"),
+        linux: lintel::bench::linux::prepare(&dir).expect("the Linux guest"),
+        share,
+        accel: accel(),
+    };
+
+    let job = Job::new(&["/sbin/nginx"], "none");
+    let served = serve(
+        &m,
+        Guest::Lintel,
+        &job,
+        80,
+        Probe::Http,
+        READY_LIMIT,
+        |port| (wrk(port, "/1k.bin", 2), wrk(port, "/10m.bin", 1)),
+    )
+    .expect("QEMU starts");
+    check_served("nginx", &served);
+    let (small, big) = served.measured.unwrap();
+    for r in [&small, &big] {
+        assert_eq!(r.problems(), None, "{r:?}");
+        assert!(r.requests > 0 && r.requests_per_s > 0.0, "{r:?}");
+    }
+    assert!(big.bytes_per_s > 1e6, "{big:?}");
+    assert!(small.latency_at(50).is_some() && small.latency_at(99).is_some());
+    // nginx logged the requests on the share.
+    let log = std::fs::read_to_string(m.share.join("var/log/nginx/access.log")).unwrap();
+    assert!(
+        log.contains("\"GET /10m.bin HTTP/1.1\" 200 10485760 "),
+        "{log}"
+    );
+
+    let job = Job::new(&["/bin/redis-server", "/etc/redis/redis.conf"], "none");
+    let bench = RedisBenchmark {
+        requests: 2000,
+        pipeline: 16,
+        clients: 4,
+        tests: vec!["set".into(), "get".into()],
+    };
+    let served = serve(
+        &m,
+        Guest::Lintel,
+        &job,
+        6379,
+        Probe::RedisPing,
+        READY_LIMIT,
+        |port| {
+            let o = output_within(
+                Command::new("redis-benchmark").args(bench.args(port)),
+                bench.limit(),
+            )
+            .expect("redis-benchmark runs");
+            assert!(o.status.success(), "redis-benchmark: {}", o.status);
+            parse_redis_benchmark(&String::from_utf8_lossy(&o.stdout))
+        },
+    )
+    .expect("QEMU starts");
+    check_served("redis", &served);
+    let got = served.measured.unwrap().unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["set", "get"]);
+    assert!(got.iter().all(|(_, v)| *v > 0.0), "{got:?}");
+}
+
 /// Downloads Debian's kernel package on first use and boots Linux guests
-/// (about a minute under TCG).
+/// (a minute or two under TCG).
 #[test]
 fn quick_bench_against_linux() {
     let args = BenchArgs {

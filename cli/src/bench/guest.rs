@@ -10,17 +10,24 @@
 //! serial sockets, `isa-debug-exit`); only the kernel, the initrd and the
 //! kernel command line differ. Lintel runs through the CLI's own [`crate::run::run`];
 //! Linux through the same pieces here.
+//!
+//! A job with a network ([`Job::net`], the server rows) gives both the same
+//! [`NetConfig`]: its QEMU arguments come from [`crate::net`] through
+//! [`qemu_args`], as for `lintel run -p`; Lintel gets the static address on
+//! its command line (`ip=`, `gw=`), Linux's `/init` as `lbnet=`.
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::linux::{kernel_cmdline, LinuxGuest};
+use super::linux::{kernel_cmdline, net_param, LinuxGuest};
 use crate::accel::{Accel, ResolvedAccel};
 use crate::channels::{self, Connection, SerialListeners};
+use crate::net::{NetConfig, USER_GATEWAY, USER_GUEST_ADDR};
 use crate::ninep::{share_dir, NinePDevice, RootFs, VirtioMode};
 use crate::outcome::Outcome;
 use crate::qemu::{qemu_args, qemu_binary, Machine, QemuConfig};
@@ -73,6 +80,9 @@ pub struct Job {
     /// QEMU `-m`.
     pub memory: String,
     pub timeout: Duration,
+    /// The network: none for the benchmark programs; user-mode networking
+    /// with a forwarded port and a static address for the servers.
+    pub net: NetConfig,
 }
 
 impl Job {
@@ -84,6 +94,7 @@ impl Job {
             cache: cache.to_owned(),
             memory: "512M".to_owned(),
             timeout: Duration::from_secs(600),
+            net: NetConfig::default(),
         }
     }
 
@@ -171,6 +182,7 @@ pub fn run_lintel(kernel: &Path, share: &Path, job: &Job, accel: Accel) -> io::R
     }
     o.memory = job.memory.clone();
     o.timeout = Some(job.timeout);
+    o.net = job.net.clone();
     o.accel = accel;
     o.stdin = Stdin::Null;
     o.quiet = true;
@@ -205,6 +217,18 @@ pub fn run_linux(
     job: &Job,
     accel: Accel,
 ) -> io::Result<GuestRun> {
+    run_linux_until(linux, share, job, accel, None)
+}
+
+/// [`run_linux`], also ending the machine (status `Err`, "stopped by the
+/// host") as soon as `stop` is set: how the host ends a server.
+pub fn run_linux_until(
+    linux: &LinuxGuest,
+    share: &Path,
+    job: &Job,
+    accel: Accel,
+    stop: Option<&AtomicBool>,
+) -> io::Result<GuestRun> {
     let accel = accel.resolve();
     let start = Instant::now();
     let tmp = TempDir::new()?;
@@ -236,17 +260,24 @@ pub fn run_linux(
             (Vec::new(), "lbfs=virtiofs".to_owned())
         }
     };
+    let mut params = fs_params;
+    if job.net.enabled() {
+        // QEMU's DHCP would hand out the same address; static is quicker.
+        let ip = job.net.ip.unwrap_or(USER_GUEST_ADDR);
+        let gw = job.net.gw.or(job.net.ip.is_none().then_some(USER_GATEWAY));
+        params = format!("{params} {}", net_param(ip, gw));
+    }
     let listeners = SerialListeners::bind(tmp.path())?;
     let config = QemuConfig {
         kernel: linux.vmlinuz.clone(),
         initrd: Some(linux.initramfs.clone()),
-        cmdline: kernel_cmdline(&fs_params, &job.argv),
+        cmdline: kernel_cmdline(&params, &job.argv),
         memory: job.memory.clone(),
         accel,
         machine: Machine::Pc,
         ninep,
-        net: crate::net::NetConfig::default(),
-        net_virtio: crate::ninep::VirtioMode::Transitional,
+        net: job.net.clone(),
+        net_virtio: VirtioMode::Transitional,
         serial_sockets: listeners.paths().clone(),
     };
     let mut args = qemu_args(&config);
@@ -297,6 +328,7 @@ pub fn run_linux(
 
     let deadline = start + job.timeout;
     let mut pause = Duration::from_millis(1);
+    let mut stopped = false;
     let (status, timed_out) = loop {
         if let Some(status) = qemu.0.try_wait()? {
             break (status, false);
@@ -304,6 +336,11 @@ pub fn run_linux(
         if Instant::now() >= deadline {
             let _ = qemu.0.kill();
             break (qemu.0.wait()?, true);
+        }
+        if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            let _ = qemu.0.kill();
+            stopped = true;
+            break (qemu.0.wait()?, false);
         }
         thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(10));
@@ -320,6 +357,7 @@ pub fn run_linux(
         .find_map(|(_, l)| l.strip_prefix("BENCH-EXIT status="))
         .map(str::to_owned);
     let status = match (exit.as_deref(), timed_out) {
+        (None, _) if stopped => Err(STOPPED.to_owned()),
         (_, true) => Err(format!("timed out after {:?}", job.timeout)),
         (Some("0"), _) => Ok(()),
         (Some(s), _) => Err(format!("exited with status {s}")),
@@ -336,6 +374,9 @@ pub fn run_linux(
         other: other.text(),
     })
 }
+
+/// The status of a Linux run that [`run_linux_until`] stopped.
+pub const STOPPED: &str = "stopped by the host";
 
 /// Kills and reaps QEMU on every way out.
 struct Reaper(std::process::Child);

@@ -3,9 +3,11 @@
 //! with `dpkg-deb -x` under `target/bench/linux/`, never installed on the
 //! host) with a tiny initramfs: Debian's static busybox, the 9p and
 //! virtio-fs modules the package ships (in dependency order, from each
-//! module's `depends=`), and an `/init` that loads those its share needs,
-//! mounts the share by tag on `/mnt`, runs the benchmark program chrooted
-//! there, prints `BENCH-EXIT status=N` and powers off.
+//! module's `depends=`), virtio-net's modules for the server rows, and an
+//! `/init` that loads those its share (and network) needs, mounts the share
+//! by tag on `/mnt`, brings `lo` and `eth0` up with a static address when
+//! asked, runs the benchmark program (or server) chrooted there, prints
+//! `BENCH-EXIT status=N` and powers off.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, BufWriter};
@@ -21,6 +23,10 @@ pub const NINE_P_MODULES: &[&str] = &["virtio_pci", "9pnet_virtio", "9p"];
 
 /// The same for a virtio-fs share.
 pub const VIRTIOFS_MODULES: &[&str] = &["virtio_pci", "virtiofs"];
+
+/// The same for the network of the server rows (virtio-net on virtio-PCI;
+/// Debian's `virtio_net` needs `net_failover` and `failover`).
+pub const NET_MODULES: &[&str] = &["virtio_pci", "virtio_net"];
 
 /// The meta-package whose dependency names the current kernel package.
 pub const META_PACKAGE: &str = "linux-image-amd64";
@@ -38,6 +44,8 @@ pub struct LinuxGuest {
     pub modules: Vec<String>,
     /// The same for a virtio-fs share.
     pub virtiofs_modules: Vec<String>,
+    /// Loaded too (those not loaded yet) when the guest has a network.
+    pub net_modules: Vec<String>,
 }
 
 /// Downloads and unpacks the kernel package when `dir` does not hold it yet,
@@ -79,8 +87,15 @@ pub fn prepare(dir: &Path) -> io::Result<LinuxGuest> {
     let modules = load_order(NINE_P_MODULES, &builtin, &deps, missing).map_err(io::Error::other)?;
     let virtiofs_modules =
         load_order(VIRTIOFS_MODULES, &builtin, &deps, missing).map_err(io::Error::other)?;
+    let net_modules =
+        load_order(NET_MODULES, &builtin, &deps, missing).map_err(io::Error::other)?;
     let initramfs = dir.join("initramfs.cpio");
-    write_initramfs(&initramfs, &modules, &virtiofs_modules, &files)?;
+    let sets = ModuleSets {
+        nine_p: &modules,
+        virtiofs: &virtiofs_modules,
+        net: &net_modules,
+    };
+    write_initramfs(&initramfs, &sets, &files)?;
     Ok(LinuxGuest {
         release,
         package,
@@ -88,6 +103,7 @@ pub fn prepare(dir: &Path) -> io::Result<LinuxGuest> {
         initramfs,
         modules,
         virtiofs_modules,
+        net_modules,
     })
 }
 
@@ -290,11 +306,23 @@ pub fn load_order(
     Ok(out)
 }
 
+/// The module lists `/init` chooses from, each in load order.
+#[derive(Clone, Copy, Debug)]
+pub struct ModuleSets<'a> {
+    pub nine_p: &'a [String],
+    pub virtiofs: &'a [String],
+    pub net: &'a [String],
+}
+
 /// The guest's `/init`: mounts, the modules of the share's file system in
-/// order, the share by tag on `/mnt` (`$lbfs` from the kernel command line:
-/// `virtiofs`, or 9p with the options in `$lbmount`), the program (init's
-/// arguments) chrooted there with an empty environment, its status, power off.
-pub fn init_script(nine_p_modules: &[String], virtiofs_modules: &[String]) -> String {
+/// order (then virtio-net's, those not loaded yet, when `$lbnet` is set),
+/// the share by tag on `/mnt` (`$lbfs` from the kernel command line:
+/// `virtiofs`, or 9p with the options in `$lbmount`), `lo` and `eth0` up
+/// with the address `$lbnet` gives (`ADDR/PREFIX[,GATEWAY]`, busybox `ip`),
+/// the program (init's arguments) chrooted there with an empty
+/// environment, its status, power off. A server runs in the foreground
+/// until the host stops the machine.
+pub fn init_script(m: &ModuleSets) -> String {
     format!(
         r#"#!/bin/busybox sh
 # The Linux guest of `lintel bench` (written by cli/src/bench/linux.rs).
@@ -309,9 +337,21 @@ if [ "$lbfs" = virtiofs ]; then
 else
   modules="{nine_p_modules}"
 fi
+[ -n "$lbnet" ] && modules="$modules {net_modules}"
+loaded=" "
 for m in $modules; do
+  case "$loaded" in *" $m "*) continue ;; esac
   $B insmod /lib/modules/$m.ko || echo "lintel-bench: insmod $m failed"
+  loaded="$loaded$m "
 done
+if [ -n "$lbnet" ]; then
+  $B ip link set lo up
+  $B ip link set eth0 up
+  $B ip addr add "${{lbnet%%,*}}" dev eth0
+  case "$lbnet" in
+    *,*) $B ip route add default via "${{lbnet#*,}}" ;;
+  esac
+fi
 mount_share() {{
   if [ "$lbfs" = virtiofs ]; then
     $B mount -t virtiofs root /mnt
@@ -329,9 +369,19 @@ else
 fi
 $B poweroff -f
 "#,
-        nine_p_modules = nine_p_modules.join(" "),
-        virtiofs_modules = virtiofs_modules.join(" "),
+        nine_p_modules = m.nine_p.join(" "),
+        virtiofs_modules = m.virtiofs.join(" "),
+        net_modules = m.net.join(" "),
     )
+}
+
+/// The `/init` parameter of a static address: `lbnet=ADDR/PREFIX` and
+/// `,GATEWAY` when there is one.
+pub fn net_param(ip: crate::net::Ipv4Cidr, gw: Option<[u8; 4]>) -> String {
+    match gw {
+        Some(gw) => format!("lbnet={ip},{}", crate::net::Ipv4(gw)),
+        None => format!("lbnet={ip}"),
+    }
 }
 
 /// The kernel command line: the console on ttyS0, `quiet`, reboot (= QEMU
@@ -350,8 +400,7 @@ pub fn kernel_cmdline(share_params: &str, argv: &[String]) -> String {
 
 fn write_initramfs(
     path: &Path,
-    nine_p_modules: &[String],
-    virtiofs_modules: &[String],
+    sets: &ModuleSets,
     files: &BTreeMap<String, PathBuf>,
 ) -> io::Result<()> {
     let tmp = path.with_extension("partial");
@@ -362,12 +411,13 @@ fn write_initramfs(
     let busybox = std::fs::read(BUSYBOX)
         .map_err(|e| io::Error::new(e.kind(), format!("reading {BUSYBOX}: {e}")))?;
     w.file(b"bin/busybox", 0o755, &busybox)?;
-    w.file(
-        b"init",
-        0o755,
-        init_script(nine_p_modules, virtiofs_modules).as_bytes(),
-    )?;
-    let mut all: Vec<&String> = nine_p_modules.iter().chain(virtiofs_modules).collect();
+    w.file(b"init", 0o755, init_script(sets).as_bytes())?;
+    let mut all: Vec<&String> = sets
+        .nine_p
+        .iter()
+        .chain(sets.virtiofs)
+        .chain(sets.net)
+        .collect();
     all.sort();
     all.dedup();
     for m in all {
@@ -498,18 +548,35 @@ mod tests {
         assert!(load_order(&["a"], &BTreeSet::new(), &cyc, |m| m.to_owned()).is_err());
     }
 
+    fn sets_for_tests() -> [Vec<String>; 3] {
+        let v = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        [
+            v(&["virtio", "9pnet", "9p"]),
+            v(&["virtio", "fuse", "virtiofs"]),
+            v(&["virtio", "failover", "net_failover", "virtio_net"]),
+        ]
+    }
+
     #[test]
     fn init_and_command_line() {
-        let s = init_script(
-            &["9pnet".into(), "9p".into()],
-            &["fuse".into(), "virtiofs".into()],
-        );
+        let [nine_p, virtiofs, net] = sets_for_tests();
+        let s = init_script(&ModuleSets {
+            nine_p: &nine_p,
+            virtiofs: &virtiofs,
+            net: &net,
+        });
         assert!(s.starts_with("#!/bin/busybox sh\n"));
         assert!(
-            s.contains("  modules=\"fuse virtiofs\"\nelse\n  modules=\"9pnet 9p\"\n"),
+            s.contains("  modules=\"virtio fuse virtiofs\"\nelse\n  modules=\"virtio 9pnet 9p\"\n"),
             "{s}"
         );
         assert!(s.contains("for m in $modules; do"), "{s}");
+        assert!(
+            s.contains(
+                "[ -n \"$lbnet\" ] && modules=\"$modules virtio failover net_failover virtio_net\""
+            ),
+            "{s}"
+        );
         assert!(
             s.contains(r#"$B mount -t 9p -o "$lbmount" root /mnt"#),
             "{s}"
@@ -529,5 +596,92 @@ mod tests {
             kernel_cmdline("lbfs=virtiofs", &["/bin/boot".into()]),
             "console=ttyS0 quiet panic=-1 lbfs=virtiofs -- /bin/boot"
         );
+        assert_eq!(
+            net_param(crate::net::USER_GUEST_ADDR, Some(crate::net::USER_GATEWAY)),
+            "lbnet=10.0.2.15/24,10.0.2.2"
+        );
+        assert_eq!(
+            net_param("192.168.7.9/20".parse().unwrap(), None),
+            "lbnet=192.168.7.9/20"
+        );
+    }
+
+    /// Runs `/init` with `sh`, every busybox applet replaced by `echo`, in
+    /// the environment the kernel would give it: what it would do, in order.
+    fn dry_run(env: &[(&str, &str)], args: &[&str]) -> Vec<String> {
+        let [nine_p, virtiofs, net] = sets_for_tests();
+        let script = init_script(&ModuleSets {
+            nine_p: &nine_p,
+            virtiofs: &virtiofs,
+            net: &net,
+        })
+        .replace("\nB=/bin/busybox\n", "\nB=echo\n");
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .arg("init")
+            .args(args)
+            .env_clear()
+            .envs(env.iter().copied())
+            .output()
+            .expect("running sh");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn init_loads_each_module_once_and_configures_the_network() {
+        let ran = dry_run(
+            &[
+                ("lbfs", "9p"),
+                ("lbmount", "trans=virtio,cache=none"),
+                ("lbnet", "10.0.2.15/24,10.0.2.2"),
+            ],
+            &["/sbin/nginx", "-g", "x y"],
+        );
+        let insmods: Vec<&str> = ran
+            .iter()
+            .filter_map(|l| l.strip_prefix("insmod /lib/modules/"))
+            .collect();
+        assert_eq!(
+            insmods,
+            [
+                "virtio.ko",
+                "9pnet.ko",
+                "9p.ko",
+                "failover.ko",
+                "net_failover.ko",
+                "virtio_net.ko"
+            ],
+            "{ran:#?}"
+        );
+        let at = |want: &str| {
+            ran.iter()
+                .position(|l| l == want)
+                .unwrap_or_else(|| panic!("no `{want}` in {ran:#?}"))
+        };
+        let lo = at("ip link set lo up");
+        let up = at("ip link set eth0 up");
+        let addr = at("ip addr add 10.0.2.15/24 dev eth0");
+        let route = at("ip route add default via 10.0.2.2");
+        let mount = at("mount -t 9p -o trans=virtio,cache=none root /mnt");
+        let chroot = at("env -i echo chroot /mnt /sbin/nginx -g x y");
+        assert!(lo < up && up < addr && addr < route && route < mount && mount < chroot);
+        assert_eq!(ran[chroot + 1], "BENCH-EXIT status=0");
+        assert_eq!(ran.last().map(String::as_str), Some("poweroff -f"));
+
+        // Without a gateway: no route. Without lbnet: no network at all.
+        let ran = dry_run(&[("lbfs", "9p"), ("lbnet", "192.168.7.9/20")], &["/bin/x"]);
+        assert!(ran
+            .iter()
+            .any(|l| l == "ip addr add 192.168.7.9/20 dev eth0"));
+        assert!(!ran.iter().any(|l| l.starts_with("ip route")), "{ran:#?}");
+        let ran = dry_run(&[("lbfs", "virtiofs")], &["/bin/x"]);
+        assert!(!ran.iter().any(|l| l.starts_with("ip ")), "{ran:#?}");
+        assert!(ran.iter().any(|l| l == "insmod /lib/modules/virtiofs.ko"));
+        assert!(!ran.iter().any(|l| l.contains("virtio_net")), "{ran:#?}");
     }
 }

@@ -6,13 +6,18 @@
 //!
 //! Groups (`--only`): `boot`, `syscall`, `fileio-none` and `fileio-loose`
 //! (9p with that cache mode), `fileio-virtiofs` (virtio-fs, virtiofsd
-//! `--cache auto`; `fileio` = the three), `footprint`. Rows for what has
-//! not landed in Lintel yet (networking) are listed with a note.
+//! `--cache auto`; `fileio` = the three), `nginx` and `redis` (servers from
+//! the share measured through a forwarded port by `wrk` and
+//! `redis-benchmark` on the host, see [`serve`]; `net` = the two),
+//! `footprint`. Rows for what is not measured yet are listed with a note.
 
+pub mod clients;
 pub mod footprint;
 pub mod guest;
 pub mod linux;
 pub mod report;
+pub mod serve;
+pub mod servers;
 
 use std::ffi::OsString;
 use std::io;
@@ -25,6 +30,9 @@ use crate::kernel_image::{kernel_image, workspace_root};
 use crate::setup::ensure_host_tools;
 use guest::{Guest, GuestRun, Job, Machines, MSIZE, VIRTIOFS_CACHE};
 use report::{parse_output, Report, Row};
+use serve::serve;
+use servers::{measure, record_server, server_facts, server_plans, server_progress};
+pub use servers::{READY_LIMIT, REDIS_REQUESTS, SERVER_CACHE, WRK_SECONDS, WRK_TIMEOUT_S};
 
 /// Every group, in the order they run.
 pub const GROUPS: &[&str] = &[
@@ -33,8 +41,13 @@ pub const GROUPS: &[&str] = &[
     "fileio-none",
     "fileio-loose",
     "fileio-virtiofs",
+    "nginx",
+    "redis",
     "footprint",
 ];
+
+/// The server groups.
+pub const SERVER_GROUPS: &[&str] = &["nginx", "redis"];
 
 /// The benchmark programs in `bench/`.
 pub const PROGRAMS: &[&str] = &["hello", "boot", "syscall", "fileio"];
@@ -108,10 +121,11 @@ pub fn parse_args(args: &[OsString]) -> Result<Option<BenchArgs>, String> {
                 for g in value("a benchmark name")?.split(',') {
                     let picked: Vec<&str> = match g {
                         "fileio" => vec!["fileio-none", "fileio-loose", "fileio-virtiofs"],
+                        "net" => SERVER_GROUPS.to_vec(),
                         g if GROUPS.contains(&g) => vec![g],
                         _ => {
                             return Err(format!(
-                                "unknown benchmark `{g}` (expected fileio or one of {})",
+                                "unknown benchmark `{g}` (expected fileio, net or one of {})",
                                 GROUPS.join(", ")
                             ))
                         }
@@ -148,6 +162,11 @@ impl BenchArgs {
     pub fn runs(&self, group: &str) -> bool {
         self.only.is_empty() || self.only.iter().any(|g| g == group)
     }
+
+    /// nginx or redis runs.
+    pub fn runs_servers(&self) -> bool {
+        SERVER_GROUPS.iter().any(|g| self.runs(g))
+    }
 }
 
 /// The command: exit status 0 when every figure was measured in both guests.
@@ -177,13 +196,22 @@ fn try_bench(args: &BenchArgs) -> io::Result<bool> {
         dir.join("root")
     };
     build_share(&share)?;
+    let workloads = if args.runs_servers() {
+        crate::setup::ensure_bench_tools()?;
+        let w = crate::workloads::ensure_workloads()?;
+        crate::workloads::nginx_root(&share, &w.nginx)?;
+        crate::workloads::redis_root(&share, &w.redis)?;
+        Some(w)
+    } else {
+        None
+    };
     let machines = Machines {
         lintel,
         linux,
         share,
         accel: args.accel,
     };
-    let report = run_all(args, &machines, started);
+    let report = run_all(args, &machines, workloads.as_ref(), started);
     if args.quick {
         let _ = std::fs::remove_dir_all(&machines.share);
     }
@@ -322,6 +350,11 @@ fn row_note(group: &str, name: &str) -> &'static str {
         ("syscall", "clock_gettime_libc") => "Linux: vDSO; Lintel: no vDSO, a system call",
         ("syscall", "clock_gettime_syscall") => "the raw system call in both",
         ("fileio", "seq_read_cold") => "Linux: after drop_caches",
+        ("nginx", "get_1k") => "host wrk, keep-alive, through QEMU's port forwarding",
+        ("nginx", "get_1k_p50") => "wrk --latency: median response time",
+        ("nginx", "get_1k_p99") => "wrk --latency: 99th percentile",
+        ("nginx", "get_10m") => "host wrk: Transfer/sec of one connection",
+        ("redis", _) => "host redis-benchmark -q, through QEMU's port forwarding",
         _ => "",
     }
 }
@@ -408,11 +441,17 @@ fn record(rows: &mut Vec<Row>, plan: &Plan, guest: Guest, run: &GuestRun) {
     }
 }
 
-fn run_all(args: &BenchArgs, m: &Machines, started: Instant) -> io::Result<Report> {
+fn run_all(
+    args: &BenchArgs,
+    m: &Machines,
+    workloads: Option<&crate::workloads::Workloads>,
+    started: Instant,
+) -> io::Result<Report> {
     let mut rows: Vec<Row> = Vec::new();
     let mut accel = None;
     let mut failed_runs = 0;
     let plans = plans(args);
+    let server_plans = server_plans(args);
     for round in 0..args.rounds {
         for plan in &plans {
             // Alternate which guest goes first.
@@ -458,12 +497,73 @@ fn run_all(args: &BenchArgs, m: &Machines, started: Instant) -> io::Result<Repor
                 record(&mut rows, plan, guest, &run);
             }
         }
+        for plan in &server_plans {
+            let order = if round % 2 == 0 {
+                [Guest::Lintel, Guest::Linux]
+            } else {
+                [Guest::Linux, Guest::Lintel]
+            };
+            for guest in order {
+                // nginx appends to its access log on the share: start empty.
+                let log = m.share.join("var/log/nginx/access.log");
+                if log.exists() {
+                    std::fs::write(&log, b"")?;
+                }
+                let started = Instant::now();
+                let served = serve(
+                    m,
+                    guest,
+                    &plan.job,
+                    plan.guest_port,
+                    plan.probe,
+                    READY_LIMIT,
+                    |port| measure(&plan.loads, &plan.setup, port),
+                );
+                let served = match served {
+                    Ok(s) => s,
+                    Err(e) => {
+                        eprintln!(
+                            "lintel bench: round {} {} in {}: {e}",
+                            round + 1,
+                            plan.group,
+                            guest.name()
+                        );
+                        failed_runs += 1;
+                        continue;
+                    }
+                };
+                accel = Some(served.run.accel);
+                let failures = record_server(&mut rows, plan, guest, &served);
+                let label = format!("{}-round{}", plan.group, round + 1);
+                for why in &failures {
+                    log_failure(guest, &label, &served.run, why);
+                }
+                failed_runs += failures.len() as u32;
+                eprintln!(
+                    "lintel bench: round {}/{} {} ({}): {} {:.1} s: {}{}",
+                    round + 1,
+                    args.rounds,
+                    plan.group,
+                    plan.setup,
+                    guest.name(),
+                    started.elapsed().as_secs_f64(),
+                    server_progress(&served),
+                    if failures.is_empty() { "" } else { " FAILED" }
+                );
+            }
+        }
     }
-    let mut facts = vec![
-        (
+    let mut facts = Vec::new();
+    if ["fileio-none", "fileio-loose", "fileio-virtiofs"]
+        .iter()
+        .any(|g| args.runs(g))
+    {
+        facts.push((
             "file I/O".to_owned(),
             format!("{} MiB, {} files", args.mib, args.files),
-        ),
+        ));
+    }
+    facts.extend([
         (
             "machine".to_owned(),
             format!(
@@ -476,12 +576,16 @@ fn run_all(args: &BenchArgs, m: &Machines, started: Instant) -> io::Result<Repor
         (
             "Linux modules".to_owned(),
             format!(
-                "9p: {}; virtio-fs: {}",
+                "9p: {}; virtio-fs: {}; network: {}",
                 m.linux.modules.join(" "),
-                m.linux.virtiofs_modules.join(" ")
+                m.linux.virtiofs_modules.join(" "),
+                m.linux.net_modules.join(" ")
             ),
         ),
-    ];
+    ]);
+    if !server_plans.is_empty() {
+        facts.push(("servers".to_owned(), server_facts(workloads)));
+    }
     if args.runs("fileio-virtiofs") {
         if let Ok(d) = crate::virtiofs::VirtiofsdChoice::Auto.resolve() {
             facts.push((
@@ -537,7 +641,7 @@ fn footprint_rows(
     let mut r = Row::new("footprint", "boot_files", setup, "KiB");
     r.lintel.push(kib(lintel_image.len() as u64));
     r.linux.push(kib(linux_image.len() as u64 + initramfs));
-    r.note = "-kernel + -initrd (Linux: busybox, 9p modules)".to_owned();
+    r.note = "-kernel + -initrd (Linux: busybox and the modules)".to_owned();
     rows.push(r);
     let mut r = Row::new("footprint", "kernel_memory", setup, "KiB");
     if let Some(n) = footprint::elf_loaded_size(&lintel_image) {
@@ -587,31 +691,15 @@ fn footprint_rows(
     Ok(accel)
 }
 
-/// What has not landed in Lintel yet.
+/// What is not measured yet.
 fn not_yet_rows() -> Vec<Row> {
-    vec![
-        Row::not_yet(
-            "net",
-            "nginx 1 KiB (wrk -t2 -c32 -d10s)",
-            "",
-            "req/s",
-            "not yet: Lintel has no networking",
-        ),
-        Row::not_yet(
-            "net",
-            "redis set,get (-n 200000 -P 16)",
-            "",
-            "ops/s",
-            "not yet: Lintel has no networking",
-        ),
-        Row::not_yet(
-            "footprint",
-            "min_memory_redis",
-            "",
-            "MiB",
-            "not yet: needs networking",
-        ),
-    ]
+    vec![Row::not_yet(
+        "footprint",
+        "min_memory_redis",
+        "",
+        "MiB",
+        "not yet measured",
+    )]
 }
 
 fn qemu_version() -> String {
@@ -687,8 +775,14 @@ mod tests {
             parse_args(&["--rounds".into(), "2".into(), "--help".into()]),
             Ok(None)
         );
+        assert_eq!(p(&["--only", "nginx"]).unwrap().only, ["nginx"]);
+        let net = p(&["--only", "net,redis"]).unwrap();
+        assert_eq!(net.only, ["nginx", "redis"]);
+        assert!(net.runs_servers() && !net.runs("boot"));
+        assert!(BenchArgs::default().runs_servers());
+        assert!(!p(&["--only", "fileio"]).unwrap().runs_servers());
         for bad in [
-            &["--only", "nginx"][..],
+            &["--only", "nginxx"][..],
             &["--rounds", "0"],
             &["--rounds"],
             &["--mib", "-1"],
