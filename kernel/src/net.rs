@@ -26,6 +26,9 @@ impl Nic for VirtioNet {
     fn mtu(&self) -> usize {
         1500
     }
+    fn can_transmit(&self) -> bool {
+        VirtioNet::can_transmit(self)
+    }
     fn transmit(&mut self, frame: &[u8]) -> bool {
         VirtioNet::transmit(self, frame)
     }

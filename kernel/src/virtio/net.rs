@@ -1,10 +1,21 @@
-//! The virtio-net device: `virtio_drivers`' raw driver on Lintel's PCI
-//! transport, with the receive and transmit buffers managed here so
-//! neither direction ever waits for the device: receive buffers stay
-//! posted and are re-posted as soon as a frame is copied out; a frame to
-//! send is copied into a buffer of its own, whose slot is reclaimed when
-//! the device returns it. Completions interrupt (MSI-X or INTx), which
-//! wakes the threads; the stack then polls `receive`.
+//! The virtio-net device: a receive queue and a transmit queue
+//! (`virtio_drivers`' `VirtQueue`) on Lintel's PCI transport, managed so
+//! neither direction ever waits for the device and the device is told as
+//! little as possible:
+//! - receive buffers stay posted and are re-posted as soon as a frame is
+//!   copied out;
+//! - a frame to send is copied into a buffer of its own, whose slot is
+//!   reclaimed when the device has returned it (found on the next send:
+//!   the transmit queue does not interrupt);
+//! - event indexes are not negotiated, so the device's NO_NOTIFY flag
+//!   decides when a new buffer needs a notification; QEMU keeps it set
+//!   while it has receive buffers and while it is sending, so re-posting a
+//!   buffer or queueing a frame usually costs no exit. (virtio-drivers
+//!   0.13's event-index check notifies whenever the device is behind,
+//!   i.e. for nearly every buffer.)
+//!
+//! Received frames interrupt (MSI-X or INTx), which wakes the threads; the
+//! network stack then polls `receive`.
 
 use super::hal::KernelHal;
 use super::transport::PciTransport;
@@ -12,9 +23,12 @@ use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec;
 use alloc::vec::Vec;
-use virtio_drivers::device::net::VirtIONetRaw;
+use virtio_drivers::queue::VirtQueue;
+use virtio_drivers::transport::Transport;
 
 pub const VIRTIO_ID_NET: u32 = 1;
+const RX: u16 = 0;
+const TX: u16 = 1;
 /// QEMU's virtio-net queues have 256 entries, and a legacy device's
 /// queue size cannot be changed.
 const QUEUE_SIZE: usize = 256;
@@ -22,33 +36,73 @@ const QUEUE_SIZE: usize = 256;
 const RX_BUFFERS: usize = 128;
 const BUF_LEN: usize = 2048;
 
+bitflags::bitflags! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    struct Features: u64 {
+        const MAC = 1 << 5;
+        const STATUS = 1 << 16;
+        const VERSION_1 = 1 << 32;
+    }
+}
+
+/// `struct virtio_net_hdr` (all zero: no offloads): 10 bytes for a legacy
+/// device, 12 (with `num_buffers`) for a virtio 1.x one.
+const HDR_LEGACY: usize = 10;
+const HDR_MODERN: usize = 12;
+
 pub struct VirtioNet {
-    /// Boxed: two 256-entry queues with their shadow tables are ~20 KiB.
-    raw: Box<VirtIONetRaw<KernelHal, PciTransport, QUEUE_SIZE>>,
+    transport: PciTransport,
+    /// Boxed: a 256-entry queue with its shadow tables is about 8 KiB.
+    rx: Box<VirtQueue<KernelHal, QUEUE_SIZE>>,
+    tx: Box<VirtQueue<KernelHal, QUEUE_SIZE>>,
     /// Posted receive buffers by the token the queue gave them.
-    rx: BTreeMap<u16, Box<[u8]>>,
+    rx_bufs: BTreeMap<u16, Box<[u8]>>,
     /// Frames handed to the device, oldest first: token, buffer, length.
-    tx: VecDeque<(u16, Box<[u8]>, usize)>,
+    tx_bufs: VecDeque<(u16, Box<[u8]>, usize)>,
     /// Transmit buffers the device has returned, for reuse.
     spare: Vec<Box<[u8]>>,
+    hdr: usize,
+    mac: [u8; 6],
     pub legacy: bool,
 }
 
 impl VirtioNet {
-    pub fn new(transport: PciTransport) -> Option<VirtioNet> {
+    pub fn new(mut transport: PciTransport) -> Option<VirtioNet> {
         let legacy = transport.is_legacy();
-        let raw = match VirtIONetRaw::new(transport) {
-            Ok(r) => Box::new(r),
+        let f = transport.begin_init(Features::MAC | Features::STATUS | Features::VERSION_1);
+        let mut mac = [0u8; 6];
+        if f.contains(Features::MAC) {
+            transport.config_bytes(0, &mut mac);
+        } else {
+            // No address from the device: a locally administered one.
+            mac = [0x02, 0x4c, 0x49, 0x4e, 0x54, 0x4c];
+        }
+        let queue = |t: &mut PciTransport, i: u16| match VirtQueue::new(t, i, false, false) {
+            Ok(q) => Some(Box::new(q)),
             Err(e) => {
-                log::warn!("virtio-net: setup failed: {e:?}");
-                return None;
+                log::warn!("virtio-net: queue {i} setup failed: {e:?}");
+                None
             }
         };
+        let rx = queue(&mut transport, RX)?;
+        let mut tx = queue(&mut transport, TX)?;
+        // Sent frames need no interrupt: their buffers are reclaimed lazily.
+        tx.set_dev_notify(false);
+        transport.finish_init();
+        let hdr = if f.contains(Features::VERSION_1) {
+            HDR_MODERN
+        } else {
+            HDR_LEGACY
+        };
         let mut net = VirtioNet {
-            raw,
-            rx: BTreeMap::new(),
-            tx: VecDeque::new(),
+            transport,
+            rx,
+            tx,
+            rx_bufs: BTreeMap::new(),
+            tx_bufs: VecDeque::new(),
             spare: Vec::new(),
+            hdr,
+            mac,
             legacy,
         };
         for _ in 0..RX_BUFFERS {
@@ -58,15 +112,18 @@ impl VirtioNet {
     }
 
     pub fn mac(&self) -> [u8; 6] {
-        self.raw.mac_address()
+        self.mac
     }
 
     fn post_rx(&mut self, mut buf: Box<[u8]>) {
-        // SAFETY: the buffer is kept in `rx` under its token and not
+        // SAFETY: the buffer is kept in `rx_bufs` under its token and not
         // touched until the device returns it (`receive`).
-        match unsafe { self.raw.receive_begin(&mut buf) } {
+        match unsafe { self.rx.add(&[], &mut [&mut buf]) } {
             Ok(token) => {
-                self.rx.insert(token, buf);
+                self.rx_bufs.insert(token, buf);
+                if self.rx.should_notify() {
+                    self.transport.notify(RX);
+                }
             }
             Err(e) => log::warn!("virtio-net: cannot post a receive buffer: {e:?}"),
         }
@@ -75,15 +132,15 @@ impl VirtioNet {
     /// The next received frame (without the virtio-net header), if any.
     pub fn receive(&mut self) -> Option<Vec<u8>> {
         loop {
-            let token = self.raw.poll_receive()?;
-            let Some(mut buf) = self.rx.remove(&token) else {
+            let token = self.rx.peek_used()?;
+            let Some(mut buf) = self.rx_bufs.remove(&token) else {
                 log::warn!("virtio-net: the device returned an unknown receive buffer");
                 return None;
             };
             // SAFETY: `buf` is the buffer posted with this token.
-            let got = unsafe { self.raw.receive_complete(token, &mut buf) };
+            let got = unsafe { self.rx.pop_used(token, &[], &mut [&mut buf]) };
             let frame = match got {
-                Ok((hdr, len)) => buf.get(hdr..hdr + len).map(|f| f.to_vec()),
+                Ok(len) => buf.get(self.hdr..len as usize).map(|f| f.to_vec()),
                 Err(e) => {
                     log::warn!("virtio-net: bad receive completion: {e:?}");
                     None
@@ -98,49 +155,57 @@ impl VirtioNet {
 
     /// Takes back the transmit buffers the device is done with.
     fn reclaim_tx(&mut self) {
-        while let Some(token) = self.raw.poll_transmit() {
-            let Some(i) = self.tx.iter().position(|(t, _, _)| *t == token) else {
+        while let Some(token) = self.tx.peek_used() {
+            let Some(i) = self.tx_bufs.iter().position(|(t, _, _)| *t == token) else {
                 log::warn!("virtio-net: the device returned an unknown transmit buffer");
                 return;
             };
-            let Some((_, buf, len)) = self.tx.remove(i) else {
+            let Some((_, buf, len)) = self.tx_bufs.remove(i) else {
                 return;
             };
             // SAFETY: the same part of the buffer handed over with this token.
-            if let Err(e) = unsafe { self.raw.transmit_complete(token, &buf[..len]) } {
+            if let Err(e) = unsafe { self.tx.pop_used(token, &[&buf[..len]], &mut []) } {
                 log::warn!("virtio-net: bad transmit completion: {e:?}");
             }
             self.spare.push(buf);
         }
     }
 
+    /// Whether a frame can be queued now (a slot is free, or one the
+    /// device returned can be reclaimed).
+    pub fn can_transmit(&self) -> bool {
+        self.tx.available_desc() > 0 || self.tx.peek_used().is_some()
+    }
+
     /// Queues `frame` for sending; false when the queue is full for now.
     pub fn transmit(&mut self, frame: &[u8]) -> bool {
         self.reclaim_tx();
-        if !self.raw.can_send() {
+        if self.tx.available_desc() == 0 {
             return false;
         }
+        let len = self.hdr + frame.len();
         let mut buf = self
             .spare
             .pop()
             .unwrap_or_else(|| vec![0u8; BUF_LEN].into_boxed_slice());
-        let Ok(hdr) = self.raw.fill_buffer_header(&mut buf) else {
-            return false;
-        };
-        let Some(dst) = buf.get_mut(hdr..hdr + frame.len()) else {
+        let Some(dst) = buf.get_mut(..len) else {
             log::warn!(
                 "virtio-net: a {}-byte frame does not fit a buffer",
                 frame.len()
             );
+            self.spare.push(buf);
             return true; // dropped, as an oversized frame on real hardware
         };
-        dst.copy_from_slice(frame);
-        let len = hdr + frame.len();
-        // SAFETY: the buffer lives in `tx` until the device returns it
+        dst[..self.hdr].fill(0);
+        dst[self.hdr..].copy_from_slice(frame);
+        // SAFETY: the buffer lives in `tx_bufs` until the device returns it
         // (`reclaim_tx`), and only its first `len` bytes are handed over.
-        match unsafe { self.raw.transmit_begin(&buf[..len]) } {
+        match unsafe { self.tx.add(&[&buf[..len]], &mut []) } {
             Ok(token) => {
-                self.tx.push_back((token, buf, len));
+                self.tx_bufs.push_back((token, buf, len));
+                if self.tx.should_notify() {
+                    self.transport.notify(TX);
+                }
                 true
             }
             Err(_) => {
