@@ -21,6 +21,7 @@ mod random;
 mod sched;
 mod task;
 mod time;
+mod vdso;
 mod virtio;
 mod virtiofs_fs;
 
@@ -53,6 +54,7 @@ pub extern "C" fn kernel_main(start_info: u32, boot_tsc: u64) -> ! {
     arch::pic::disable();
     arch::syscall::init();
     arch::cpu::enable_user_fpu();
+    arch::cpu::allow_user_rdtsc();
     time::tsc::calibrate();
     let rtc = time::init_realtime();
     random::init(rtc);
@@ -108,6 +110,7 @@ pub extern "C" fn kernel_main(start_info: u32, boot_tsc: u64) -> ! {
         time::tsc::ticks_per_us(),
         (hf * phys::FRAME_SIZE) >> 20
     );
+    vdso::log_symbols();
     for t in &cfg.unknown {
         log::warn!(
             "unknown kernel parameter '{}'",

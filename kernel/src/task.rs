@@ -10,7 +10,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use lintel_syscall::fs::Vfs;
-use lintel_syscall::mm::{FaultAccess, FaultError};
+use lintel_syscall::mm::{FaultAccess, FaultError, SpecialPages, VdsoLayout};
 use lintel_syscall::process::{ThreadEnd, VmShare};
 use lintel_syscall::signal::SigInfo;
 use lintel_syscall::{Errno, ExitStatus, Kernel, Process, Regs};
@@ -48,6 +48,19 @@ impl Kernel for Services {
     }
     fn remap(&mut self, from: u64, to: u64, len: u64) {
         self.aspace.lock().remap(from, to, len)
+    }
+    fn vdso_pages(&self) -> Option<VdsoLayout> {
+        Some(crate::vdso::layout())
+    }
+    fn populate_special(
+        &mut self,
+        page: u64,
+        which: SpecialPages,
+        index: u64,
+        prot: u32,
+    ) -> Result<(), Errno> {
+        let kframe = crate::vdso::frame(which, index).ok_or(Errno::EFAULT)?;
+        self.aspace.lock().populate_special(page, kframe, prot)
     }
     fn wait_until(&mut self, ready: &mut dyn FnMut() -> bool, deadline_ns: Option<u64>) -> bool {
         loop {

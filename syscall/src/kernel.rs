@@ -1,6 +1,7 @@
 //! What the system-call layer needs from the kernel. `kernel/` implements it
 //! over real page tables and devices; `testkit` over plain buffers.
 
+use crate::mm::{SpecialPages, VdsoLayout};
 use crate::process::VmShare;
 use crate::{Errno, Process, Regs};
 
@@ -22,6 +23,21 @@ pub trait Kernel {
     fn take_dirty(&mut self, page: u64) -> bool;
     /// Moves the present pages of `[from, from+len)` to `[to, to+len)`.
     fn remap(&mut self, from: u64, to: u64, len: u64);
+    /// The sizes of the kernel's vDSO (its data pages and its text), which
+    /// exec maps into every program; None when the kernel has none.
+    fn vdso_pages(&self) -> Option<VdsoLayout>;
+    /// Like `populate`, for a page of a mapping of the kernel's own pages:
+    /// when `page` is not present it maps page `index` of `which`, the
+    /// frame every process shares, which the program never writes (a
+    /// write its protection allows gets a private copy, copy-on-write).
+    /// EFAULT when `which` has no page `index`.
+    fn populate_special(
+        &mut self,
+        page: u64,
+        which: SpecialPages,
+        index: u64,
+        prot: u32,
+    ) -> Result<(), Errno>;
 
     /// Blocks the calling thread until `ready()` holds (true) or the
     /// monotonic clock passes `deadline_ns` (false).

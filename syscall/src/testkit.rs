@@ -1,7 +1,7 @@
 //! A `Kernel` over plain buffers, so system calls run in host unit tests.
 
 use crate::fs::Vfs;
-use crate::mm::{page_down, PAGE_SIZE};
+use crate::mm::{page_down, SpecialPages, VdsoLayout, PAGE_SIZE};
 use crate::user::{read_bytes, write_bytes};
 use crate::{dispatch, Errno, Kernel, Process};
 use alloc::collections::BTreeMap;
@@ -28,9 +28,23 @@ pub struct FakeKernel {
     /// Threads and processes started by clone/fork, with their registers.
     pub spawned: Vec<(Process, crate::Regs, crate::process::VmShare, Option<u64>)>,
     pub fpu: Vec<u8>,
+    /// The vDSO this kernel offers (none by default).
+    pub vdso: Option<VdsoLayout>,
 }
 
 impl FakeKernel {
+    /// The contents of the kernel's page `index` of `which`: a pattern
+    /// that tells pages apart.
+    pub fn special_page(&self, which: SpecialPages, index: u64) -> Vec<u8> {
+        let tag = match which {
+            SpecialPages::Vvar => 0x10,
+            SpecialPages::Vdso => 0x20,
+        };
+        (0..PAGE_SIZE)
+            .map(|i| (tag + index as u8) ^ (i as u8))
+            .collect()
+    }
+
     fn each_page(addr: u64, len: usize, mut f: impl FnMut(u64, usize, core::ops::Range<usize>)) {
         let mut done = 0usize;
         while done < len {
@@ -104,6 +118,26 @@ impl Kernel for FakeKernel {
                 self.pages.insert(k - from + to, v);
             }
         }
+    }
+    fn vdso_pages(&self) -> Option<VdsoLayout> {
+        self.vdso
+    }
+    fn populate_special(
+        &mut self,
+        page: u64,
+        which: SpecialPages,
+        index: u64,
+        prot: u32,
+    ) -> Result<(), Errno> {
+        let l = self.vdso.ok_or(Errno::EFAULT)?;
+        if index >= l.pages(which) {
+            return Err(Errno::EFAULT);
+        }
+        if !self.pages.contains_key(&page) {
+            let bytes = self.special_page(which, index);
+            self.pages.insert(page, (bytes, prot));
+        }
+        Ok(())
     }
     fn wait_until(&mut self, ready: &mut dyn FnMut() -> bool, deadline_ns: Option<u64>) -> bool {
         if ready() {

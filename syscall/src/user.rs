@@ -3,7 +3,7 @@
 //! the pages are populated before the kernel copies, so the kernel never
 //! faults on a user address.
 
-use crate::mm::{page_down, MemoryMap, PAGE_SIZE, PROT_WRITE, USER_END};
+use crate::mm::{page_down, populate_page, MemoryMap, PAGE_SIZE, PROT_WRITE, USER_END};
 use crate::{Errno, Kernel};
 use alloc::vec::Vec;
 
@@ -30,7 +30,7 @@ pub fn prepare(
         }
         let stop = vma.end.min(end);
         while page < stop {
-            k.populate(page, vma.prot).map_err(|_| Errno::EFAULT)?;
+            populate_page(k, &vma, page).map_err(|_| Errno::EFAULT)?;
             page += PAGE_SIZE;
         }
     }

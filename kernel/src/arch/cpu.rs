@@ -20,6 +20,37 @@ pub fn rdtsc() -> u64 {
     unsafe { core::arch::x86_64::_rdtsc() }
 }
 
+/// The TSC, read only after every earlier instruction has completed
+/// (LFENCE; RDTSC, as Linux's rdtsc_ordered and the vDSO read it), so a
+/// clock read in the kernel and one in the vDSO keep program order.
+pub fn rdtsc_ordered() -> u64 {
+    let (lo, hi): (u32, u32);
+    // SAFETY: LFENCE only orders instruction execution and RDTSC only
+    // reads the time-stamp counter.
+    unsafe {
+        core::arch::asm!(
+            "lfence",
+            "rdtsc",
+            out("eax") lo,
+            out("edx") hi,
+            options(nostack, preserves_flags)
+        )
+    };
+    (hi as u64) << 32 | lo as u64
+}
+
+/// Lets user mode execute RDTSC (CR4.TSD clear), which the vDSO's clocks
+/// read, as Linux allows by default.
+pub fn allow_user_rdtsc() {
+    use x86_64::registers::control::{Cr4, Cr4Flags};
+    let mut cr4 = Cr4::read();
+    if cr4.contains(Cr4Flags::TIMESTAMP_DISABLE) {
+        cr4.remove(Cr4Flags::TIMESTAMP_DISABLE);
+        // SAFETY: clearing TSD only stops RDTSC faulting in ring 3.
+        unsafe { Cr4::write(cr4) };
+    }
+}
+
 /// CPUID.1:EDX, what Linux reports as AT_HWCAP on x86_64.
 pub fn hwcap() -> u64 {
     cpuid(1, 0).edx as u64

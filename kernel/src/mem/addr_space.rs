@@ -60,6 +60,20 @@ impl AddressSpace {
         Ok(())
     }
 
+    /// Maps the kernel's frame `kframe` (a vDSO or vvar page, which the
+    /// kernel owns for ever) at `page` when nothing is mapped there; then
+    /// as `populate`. The mapping counts as one more owner of the frame, so
+    /// it is never writable in place: a write the protection allows copies
+    /// it (copy-on-write), and unmapping only drops that owner.
+    pub fn populate_special(&mut self, page: u64, kframe: u64, prot: u32) -> Result<(), Errno> {
+        let e = paging::entry(self.pml4, page, true).ok_or(Errno::ENOMEM)?;
+        if *e & PRESENT == 0 {
+            frame::share(kframe);
+            *e = kframe | (pte_flags(prot) & !WRITABLE);
+        }
+        self.populate(page, prot)
+    }
+
     /// Breaks copy-on-write sharing of the present page `e` maps.
     fn unshare(e: &mut u64, page: u64, prot: u32) -> Result<(), Errno> {
         let old = paging::pte_addr(*e);

@@ -3,10 +3,17 @@
 
 pub const PHYS_OFFSET: u64 = 0xffff_8000_0000_0000;
 pub const FRAME_SIZE: u64 = 4096;
+/// Where the kernel image is linked: `KERNEL_OFFSET + phys` (linker.ld).
+pub const KERNEL_OFFSET: u64 = 0xffff_ffff_8000_0000;
 
 /// The direct-map address of a physical address.
 pub fn to_virt(phys: u64) -> u64 {
     PHYS_OFFSET + phys
+}
+
+/// The physical address of something in the kernel image (a static).
+pub fn image_to_phys(virt: u64) -> u64 {
+    virt - KERNEL_OFFSET
 }
 
 /// Reads a little-endian value from physical memory (boot structures).

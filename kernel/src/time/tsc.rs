@@ -1,15 +1,14 @@
 //! The monotonic clock: the TSC, calibrated once against the PIT at boot.
+//! The TSC at boot and the calibration (ticks per microsecond, times 1024)
+//! live in the vvar page, where the vDSO reads them too; kernel/vdso/vdso.c
+//! repeats `ticks_to_ns` exactly, so both clocks agree to the nanosecond.
 
-use crate::arch::cpu::rdtsc;
+use super::vvar;
+use crate::arch::cpu::{rdtsc, rdtsc_ordered};
 use crate::arch::port::{inb, outb};
-use core::sync::atomic::{AtomicU64, Ordering};
-
-static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
-/// TSC ticks per microsecond, times 1024 (fixed point).
-static TICKS_PER_US_X1024: AtomicU64 = AtomicU64::new(0);
 
 pub fn set_boot_tsc(tsc: u64) {
-    BOOT_TSC.store(tsc, Ordering::Relaxed);
+    vvar::update(|p| p.boot_tsc = tsc);
 }
 
 /// TSC ticks over one PIT channel-2 countdown of `ms` milliseconds, or None
@@ -42,11 +41,13 @@ pub fn calibrate() {
         Some(ticks) if ticks > 1000 => ticks * 1024 / (MS * 1000),
         _ => 2000 * 1024, // no PIT: assume 2 GHz
     };
-    TICKS_PER_US_X1024.store(per_us_x1024.max(1), Ordering::Relaxed);
+    vvar::update(|p| p.tsc_per_us_x1024 = per_us_x1024.max(1));
 }
 
-fn ticks_to_ns(ticks: u64) -> u64 {
-    let per = TICKS_PER_US_X1024.load(Ordering::Relaxed);
+/// TSC ticks to nanoseconds: `ticks * 1024 * 1000 / per` in 128 bits, cut
+/// to 64. The vDSO computes the same (and asks the kernel when the result
+/// would not fit 64 bits, after 584 years).
+fn ticks_to_ns(ticks: u64, per: u64) -> u64 {
     if per == 0 {
         return 0;
     }
@@ -55,18 +56,26 @@ fn ticks_to_ns(ticks: u64) -> u64 {
 
 /// The TSC value at `ns` of uptime (the timer's deadline register).
 pub fn tsc_at(ns: u64) -> u64 {
-    let per = TICKS_PER_US_X1024.load(Ordering::Relaxed);
-    let ticks = ns as u128 * per as u128 / (1024 * 1000);
-    BOOT_TSC
-        .load(Ordering::Relaxed)
-        .saturating_add(ticks.min(u64::MAX as u128) as u64)
+    vvar::read(|p| {
+        let ticks = ns as u128 * p.tsc_per_us_x1024 as u128 / (1024 * 1000);
+        p.boot_tsc
+            .saturating_add(ticks.min(u64::MAX as u128) as u64)
+    })
+}
+
+/// Nanoseconds since boot by the clock's parameters `p`, now.
+pub(super) fn uptime_with(p: &vvar::Params) -> u64 {
+    ticks_to_ns(
+        rdtsc_ordered().saturating_sub(p.boot_tsc),
+        p.tsc_per_us_x1024,
+    )
 }
 
 /// Nanoseconds since the kernel's first instruction.
 pub fn uptime_ns() -> u64 {
-    ticks_to_ns(rdtsc().saturating_sub(BOOT_TSC.load(Ordering::Relaxed)))
+    vvar::read(uptime_with)
 }
 
 pub fn ticks_per_us() -> u64 {
-    TICKS_PER_US_X1024.load(Ordering::Relaxed) / 1024
+    vvar::read(|p| p.tsc_per_us_x1024) / 1024
 }

@@ -6,13 +6,11 @@ use virtio_drivers::{BufferDirection, Hal, PhysAddr};
 
 pub struct KernelHal;
 
-const KERNEL_OFFSET: u64 = 0xffff_ffff_8000_0000;
-
 /// The physical address behind a kernel virtual address (direct map,
 /// kernel image, or a user page of the current address space).
 pub fn virt_to_phys(v: u64) -> u64 {
-    if v >= KERNEL_OFFSET {
-        v - KERNEL_OFFSET
+    if v >= phys::KERNEL_OFFSET {
+        phys::image_to_phys(v)
     } else if v >= phys::PHYS_OFFSET {
         v - phys::PHYS_OFFSET
     } else {

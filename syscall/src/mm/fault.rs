@@ -1,8 +1,8 @@
 //! A page fault from user mode: populate the page if the access is allowed
 //! by the memory map (lazy allocation), else the program gets SIGSEGV.
 
-use super::{page_down, MemoryMap, PROT_EXEC, PROT_WRITE};
-use crate::Kernel;
+use super::{page_down, populate_page, MemoryMap, PROT_EXEC, PROT_WRITE};
+use crate::{Errno, Kernel};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultAccess {
@@ -50,8 +50,10 @@ pub fn handle_user_fault(
     }
     // A present page faulting on an allowed access is a write to a page
     // shared copy-on-write after fork: populate gives it its own frame.
-    k.populate(page_down(addr), vma.prot)
-        .map_err(|_| FaultError::OutOfMemory)
+    populate_page(k, &vma, page_down(addr)).map_err(|e| match e {
+        Errno::ENOMEM => FaultError::OutOfMemory,
+        _ => FaultError::MapErr,
+    })
 }
 
 #[cfg(test)]

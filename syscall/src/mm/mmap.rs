@@ -1,6 +1,7 @@
 //! mmap, munmap, mprotect, mremap, madvise on anonymous memory.
 
 use super::shared_file::{self, SharedFile};
+use super::special;
 use super::vma::page_range;
 use super::{page_up, VmaKind, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE};
 use crate::{Cx, Errno, SysResult};
@@ -63,6 +64,7 @@ pub fn sys_mmap(
             if flags & MAP_FIXED == 0 {
                 return Err(Errno::EEXIST);
             }
+            special::check_split(&cx.p.mm, s, e)?;
             let _ = shared_file::flush(cx.k, &cx.p.mm, s, e, true);
             cx.p.mm.remove(s, e);
             cx.k.unmap(s, e - s);
@@ -168,6 +170,7 @@ pub fn sys_munmap(cx: &mut Cx, addr: u64, len: u64) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let (s, e) = page_range(addr, len).ok_or(Errno::EINVAL)?;
+    special::check_split(&cx.p.mm, s, e)?;
     // munmap cannot fail for a write-back error; msync reports those.
     let _ = shared_file::flush(cx.k, &cx.p.mm, s, e, true);
     for v in cx.p.mm.remove(s, e) {
@@ -207,6 +210,7 @@ pub fn sys_mprotect(cx: &mut Cx, addr: u64, len: u64, prot: u64) -> SysResult {
         return Err(Errno::ENOMEM);
     }
     let prot = (prot & PROT_MASK) as u32;
+    special::check_protect(&cx.p.mm, s, e, prot)?;
     cx.p.mm.protect(s, e, prot);
     cx.k.protect(s, e - s, prot);
     Ok(0)
@@ -236,6 +240,7 @@ pub fn sys_mremap(
     if old_end > vma.end {
         return Err(Errno::EFAULT);
     }
+    special::check_remap(&vma, old, old_len, new_len)?;
     if flags & MREMAP_FIXED == 0 {
         if new_len <= old_len {
             if new_len < old_len {
@@ -262,6 +267,7 @@ pub fn sys_mremap(
         if s < old_end && old < e {
             return Err(Errno::EINVAL); // overlapping source and destination
         }
+        special::check_split(&cx.p.mm, s, e)?;
         for v in cx.p.mm.remove(s, e) {
             cx.k.unmap(v.start, v.end - v.start);
         }
@@ -278,7 +284,8 @@ pub fn sys_mremap(
     if old_len > moved {
         cx.k.unmap(old + moved, old_len - moved);
     }
-    cx.p.mm.insert(dest, dest + new_len, vma.prot, vma.kind);
+    let kind = special::moved_kind(&vma, dest);
+    cx.p.mm.insert(dest, dest + new_len, vma.prot, kind);
     Ok(dest)
 }
 
@@ -300,6 +307,7 @@ pub fn sys_madvise(cx: &mut Cx, addr: u64, len: u64, advice: u64) -> SysResult {
     match advice {
         // Private anonymous pages read back as zeros afterwards.
         MADV_DONTNEED | MADV_FREE | MADV_REMOVE => {
+            special::check_madvise(&cx.p.mm, s, e, advice == MADV_DONTNEED)?;
             let _ = shared_file::flush(cx.k, &cx.p.mm, s, e, false);
             cx.k.unmap(s, e - s)
         }

@@ -5,11 +5,13 @@ mod brk;
 mod fault;
 mod mmap;
 pub mod shared_file;
+mod special;
 mod vma;
 
 pub use brk::sys_brk;
 pub use fault::{handle_user_fault, FaultAccess, FaultError};
 pub use mmap::{sys_madvise, sys_mmap, sys_mprotect, sys_mremap, sys_msync, sys_munmap};
+pub use special::{map_vdso, populate_page, vdso_place, SpecialPages, VdsoLayout, VVAR_START};
 pub use vma::{MemoryMap, Vma, VmaKind};
 
 pub const PAGE_SIZE: u64 = 4096;

@@ -2,6 +2,7 @@
 //! and non-overlapping, split and merged as Linux's VMAs are.
 
 use super::shared_file::SharedFile;
+use super::special::SpecialPages;
 use super::{page_up, MMAP_BASE, MMAP_MIN, PAGE_SIZE, USER_END};
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
@@ -16,6 +17,12 @@ pub enum VmaKind {
     Shared,
     Stack,
     Heap,
+    /// The kernel's own pages (the vDSO and its data): page `i` of `which`
+    /// is mapped at `base + i * PAGE_SIZE`.
+    Special {
+        which: SpecialPages,
+        base: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

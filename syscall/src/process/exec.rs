@@ -2,7 +2,8 @@
 //! start and the initial stack (argv, envp, auxv), as Linux's execve does.
 
 use crate::mm::{
-    page_down, page_up, MemoryMap, VmaKind, PAGE_SIZE, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP,
+    map_vdso, page_down, page_up, vdso_place, MemoryMap, VmaKind, PAGE_SIZE, PROT_READ, PROT_WRITE,
+    STACK_SIZE, STACK_TOP,
 };
 use crate::{Errno, Kernel, Process};
 use alloc::sync::Arc;
@@ -59,6 +60,13 @@ pub fn exec(
     execfn: &[u8],
 ) -> Result<Entry, ExecError> {
     let image = parse_elf(file, PIE_BASE).map_err(ExecError::Elf)?;
+    // The kernel's vDSO, unless the program's own segments are where it goes.
+    let vdso = vdso_place(k, |start, end| {
+        image.segments.iter().any(|s| {
+            let seg_end = page_up(s.vaddr.saturating_add(s.memsz)).unwrap_or(u64::MAX);
+            page_down(s.vaddr) < end && start < seg_end
+        })
+    });
     let mut random = [0u8; 16];
     k.fill_random(&mut random);
     let (hwcap, hwcap2) = k.cpu_hwcap();
@@ -77,7 +85,7 @@ pub fn exec(
         hwcap2,
         clktck: 100,
         minsigstksz: 2048,
-        sysinfo_ehdr: None,
+        sysinfo_ehdr: vdso.map(|l| l.text_start()),
         max_size: MAX_ARGS_BYTES,
     };
     let stack = build_initial_stack(STACK_TOP, &image, &params).map_err(ExecError::Stack)?;
@@ -111,6 +119,9 @@ pub fn exec(
     );
     populate(k, &mm, stack.sp, stack.bytes.len() as u64)?;
     k.copy_out(stack.sp, &stack.bytes);
+    if let Some(l) = &vdso {
+        map_vdso(k, &mm, l).map_err(ExecError::Mem)?;
+    }
     mm.set_brk(image.brk, image.brk);
     p.mm = mm;
     let name = execfn.rsplit(|&c| c == b'/').next().unwrap_or(execfn);
@@ -181,7 +192,7 @@ mod tests {
     use super::*;
     use crate::testkit::TestBed;
     use alloc::vec::Vec;
-    use lintel_loader::{parse_initial_stack, AT_ENTRY, AT_PHDR, AT_RANDOM};
+    use lintel_loader::{parse_initial_stack, AT_ENTRY, AT_PHDR, AT_RANDOM, AT_SYSINFO_EHDR};
 
     /// A static ELF: text (R-X) at 0x400000 holding the headers, and data
     /// (RW-) at 0x401000 with 8 bytes in the file and a 0x2000-byte bss.
@@ -249,6 +260,50 @@ mod tests {
         assert_eq!(s.aux(AT_ENTRY), Some(0x400100));
         assert_eq!(s.aux(AT_PHDR), Some(0x400040));
         assert!(s.aux(AT_RANDOM).is_some());
+        assert_eq!(s.aux(AT_SYSINFO_EHDR), None, "this kernel has no vDSO");
+    }
+
+    #[test]
+    fn exec_maps_the_vdso_and_names_it_in_auxv() {
+        use crate::mm::{SpecialPages, VdsoLayout, VVAR_START};
+        let mut t = TestBed::new();
+        t.k.vdso = Some(VdsoLayout {
+            vvar_pages: 1,
+            text_pages: 2,
+        });
+        let e = exec(&mut t.k, &mut t.p, &tiny_elf(), &[b"p"], &[], b"/p").unwrap();
+        let stack = t.peek(e.rsp, (STACK_TOP - e.rsp) as usize);
+        let s = parse_initial_stack(&stack, e.rsp).unwrap();
+        let ehdr = VVAR_START + PAGE_SIZE;
+        assert_eq!(
+            s.auxv[0],
+            (AT_SYSINFO_EHDR, ehdr),
+            "first, as Linux's ARCH_DLINFO"
+        );
+        let vdso = t.k.special_page(SpecialPages::Vdso, 0);
+        assert_eq!(t.peek(ehdr, 64), &vdso[..64]);
+        let vvar = t.k.special_page(SpecialPages::Vvar, 0);
+        assert_eq!(t.peek(VVAR_START, 64), &vvar[..64]);
+        assert!(t.try_poke(VVAR_START, b"x").is_err(), "read-only");
+        assert!(t.try_poke(ehdr, b"x").is_err(), "read-only");
+        let maps = alloc::string::String::from_utf8(t.p.view().maps()).unwrap();
+        assert!(
+            maps.contains(&alloc::format!(
+                "{VVAR_START:08x}-{ehdr:08x} r--p 00000000 00:00 0                          [vvar]\n"
+            )),
+            "{maps}"
+        );
+        assert!(
+            maps.contains(&alloc::format!(
+                "{ehdr:08x}-{:08x} r-xp 00000000 00:00 0                          [vdso]\n",
+                ehdr + 2 * PAGE_SIZE
+            )),
+            "{maps}"
+        );
+        // A second exec maps it again, in the new address space.
+        let e = exec(&mut t.k, &mut t.p, &tiny_elf(), &[b"p"], &[], b"/p").unwrap();
+        assert!(e.rsp > 0);
+        assert_eq!(t.peek(ehdr, 64), &vdso[..64]);
     }
 
     #[test]

@@ -74,6 +74,7 @@ impl ProcView {
             let name = match v.kind {
                 VmaKind::Heap => "[heap]",
                 VmaKind::Stack => "[stack]",
+                VmaKind::Special { which, .. } => which.name(),
                 _ => "",
             };
             let line = format!(
