@@ -1,7 +1,6 @@
 /* System-call round trips: ns per getppid, per 1-byte write to /dev/null,
- * per clock_gettime through libc (Linux: vDSO, no kernel entry; Lintel has
- * no vDSO, so musl makes the system call) and per clock_gettime as a raw
- * system call in both. Each loop runs in batches until MIN_NS have passed.
+ * per clock_gettime through libc (both answer from their vDSO, without
+ * entering the kernel) and per clock_gettime as a raw system call in both. Each loop runs in batches until MIN_NS have passed.
  *
  *     syscall [NAME [MS]]    only NAME, for MS milliseconds (for profiling) */
 #include "bench.h"

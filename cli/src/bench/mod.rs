@@ -347,7 +347,7 @@ fn row_note(group: &str, name: &str) -> &'static str {
         }
         ("boot", "first_line") => "host: QEMU start to the program's first line",
         ("boot", "to_exit") => "host: QEMU start to QEMU's exit",
-        ("syscall", "clock_gettime_libc") => "Linux: vDSO; Lintel: no vDSO, a system call",
+        ("syscall", "clock_gettime_libc") => "the vDSO in both",
         ("syscall", "clock_gettime_syscall") => "the raw system call in both",
         ("fileio", "seq_read_cold") => "Linux: after drop_caches",
         ("nginx", "get_1k") => "host wrk, keep-alive, through QEMU's port forwarding",
