@@ -78,9 +78,10 @@ pub extern "C" fn kernel_main(start_info: u32, boot_tsc: u64) -> ! {
     }
     mem::frame::init(ram, &reserved);
     mem::paging::finish_kernel_map(mem::paging::current_cr3(), boot.ram());
+    mem::kstack::init(mem::paging::current_cr3());
     let total: u64 = boot.ram().iter().map(|(s, e)| e - s).sum();
     let hf = heap_frames(total);
-    let Some(heap) = mem::frame::alloc_contiguous(hf) else {
+    let Some(heap) = mem::frame::alloc_contiguous(hf, true) else {
         panic!("no room for a {hf}-frame heap")
     };
     mem::heap::init(

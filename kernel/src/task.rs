@@ -19,6 +19,9 @@ use spin::{Mutex, Once};
 use x86_64::registers::model_specific::{FsBase, KernelGsBase};
 use x86_64::VirtAddr;
 
+/// Frames (beyond the kernel's reserve) a fork wants to find free.
+const FORK_HEADROOM_FRAMES: u64 = 64;
+
 /// The kernel's master page table (the kernel half every address space shares).
 static MASTER_PML4: Once<u64> = Once::new();
 
@@ -115,6 +118,12 @@ impl Kernel for Services {
         let aspace = match vm {
             VmShare::Share => self.aspace.clone(),
             VmShare::Fork { shared } => {
+                // Leave the new process room for its first copy-on-write
+                // pages, so running out shows as fork's ENOMEM rather
+                // than as children killed on their first write.
+                if mem::frame::available() < FORK_HEADROOM_FRAMES {
+                    return Err(Errno::ENOMEM);
+                }
                 let master = *MASTER_PML4.get().ok_or(Errno::ENOMEM)?;
                 let copy = self
                     .aspace

@@ -1,14 +1,25 @@
-//! The physical frame allocator: a bitmap over RAM (1 = free), itself kept
-//! in RAM found from the boot memory map.
+//! The physical frame allocator: a bitmap over RAM (1 = free), and for
+//! each frame a count of its extra owners (a frame mapped by several
+//! address spaces: fork's copy-on-write pages, MAP_SHARED pages, the vDSO),
+//! both kept in RAM found from the boot memory map.
 
 use super::phys::{to_virt, FRAME_SIZE};
 use spin::Mutex;
 
 pub struct FrameAllocator {
     bitmap: &'static mut [u64],
+    /// Owners beyond the first, per frame: a frame is freed only when its
+    /// last owner lets go. Kernel frames mapped into programs (the vDSO)
+    /// have the kernel as a first owner that never lets go.
+    extra: &'static mut [u32],
     frames: u64,
     free: u64,
     total: u64,
+    /// Frames kept for the kernel's own bookkeeping: programs' pages, page
+    /// tables and large kernel buffers stop here, so a small kernel
+    /// allocation (a process-table entry, a list node) still finds memory
+    /// when programs have used the rest, and running out is an errno.
+    reserve: u64,
     hint: usize,
 }
 
@@ -27,8 +38,10 @@ pub fn init(ram: &[Region], reserved: &[Region]) {
     let max = ram.iter().map(|r| r.end).max().unwrap_or(0);
     let frames = max / FRAME_SIZE;
     let words = frames.div_ceil(64) as usize;
-    let bytes = (words * 8) as u64;
-    // Place the bitmap in the first RAM range with room above the reserved ones.
+    let bitmap_bytes = (words * 8) as u64;
+    let bytes = bitmap_bytes + frames * 4;
+    // Place the bitmap and the owner counts in the first RAM range with
+    // room above the reserved ones.
     let overlaps = |s: u64, e: u64| reserved.iter().any(|r| s < r.end && r.start < e);
     let mut at = None;
     for r in ram {
@@ -48,14 +61,27 @@ pub fn init(ram: &[Region], reserved: &[Region]) {
         panic!("no room for the frame bitmap ({bytes} bytes)")
     };
     // SAFETY: [bm_phys, bm_phys+bytes) is RAM, reserved below so it is never
-    // handed out, and mapped by the direct map; this is its only reference.
-    let bitmap = unsafe { core::slice::from_raw_parts_mut(to_virt(bm_phys) as *mut u64, words) };
+    // handed out, and mapped by the direct map; these are its only
+    // references, to disjoint parts (the counts follow the 8-byte aligned
+    // bitmap, so they are 4-byte aligned).
+    let (bitmap, extra) = unsafe {
+        (
+            core::slice::from_raw_parts_mut(to_virt(bm_phys) as *mut u64, words),
+            core::slice::from_raw_parts_mut(
+                to_virt(bm_phys + bitmap_bytes) as *mut u32,
+                frames as usize,
+            ),
+        )
+    };
     bitmap.fill(0);
+    extra.fill(0);
     let mut a = FrameAllocator {
         bitmap,
+        extra,
         frames,
         free: 0,
         total: 0,
+        reserve: 0,
         hint: 0,
     };
     for r in ram {
@@ -72,11 +98,16 @@ pub fn init(ram: &[Region], reserved: &[Region]) {
         }
     }
     a.total = a.free;
+    // A thirty-second of RAM, at least 4 MiB, at most a quarter.
+    a.reserve = (a.total / 32).max(1024).min(a.total / 4);
     *FRAMES.lock() = Some(a);
 }
 
 impl FrameAllocator {
     fn alloc(&mut self) -> Option<u64> {
+        if self.free <= self.reserve {
+            return None;
+        }
         let n = self.bitmap.len();
         for i in 0..n {
             let w = (self.hint + i) % n;
@@ -91,9 +122,14 @@ impl FrameAllocator {
         None
     }
 
+    /// One owner lets go of `phys`; the last one makes it free.
     fn free(&mut self, phys: u64) {
         let f = phys / FRAME_SIZE;
         if f >= self.frames {
+            return;
+        }
+        if self.extra[f as usize] > 0 {
+            self.extra[f as usize] -= 1;
             return;
         }
         let (w, b) = ((f / 64) as usize, f % 64);
@@ -104,8 +140,12 @@ impl FrameAllocator {
         self.free += 1;
     }
 
-    /// `count` contiguous frames (heap, DMA); first fit.
-    fn alloc_contiguous(&mut self, count: u64) -> Option<u64> {
+    /// `count` contiguous frames (heap, DMA); first fit. Only the kernel's
+    /// small allocations (`use_reserve`) may take the reserve.
+    fn alloc_contiguous(&mut self, count: u64, use_reserve: bool) -> Option<u64> {
+        if !use_reserve && self.free < self.reserve + count {
+            return None;
+        }
         let mut run = 0;
         for f in 0..self.frames {
             if self.bitmap[(f / 64) as usize] & (1 << (f % 64)) != 0 {
@@ -126,7 +166,7 @@ impl FrameAllocator {
     }
 }
 
-/// One frame, not zeroed.
+/// One frame, not zeroed (None once only the reserve is left).
 pub fn alloc() -> Option<u64> {
     FRAMES.lock().as_mut()?.alloc()
 }
@@ -137,41 +177,40 @@ pub fn alloc_zeroed() -> Option<u64> {
     Some(f)
 }
 
-/// Extra owners of frames mapped by more than one address space (fork's
-/// copy-on-write pages, MAP_SHARED pages): a frame here is freed only when
-/// its last owner lets go. Most frames have one owner and no entry.
-static SHARED: Mutex<alloc::collections::BTreeMap<u64, u32>> =
-    Mutex::new(alloc::collections::BTreeMap::new());
-
 /// One more owner for `phys`.
 pub fn share(phys: u64) {
-    *SHARED.lock().entry(phys).or_insert(0) += 1;
+    if let Some(a) = FRAMES.lock().as_mut() {
+        if let Some(n) = a.extra.get_mut((phys / FRAME_SIZE) as usize) {
+            *n = n.saturating_add(1);
+        }
+    }
 }
 
 /// How many owners `phys` has.
 pub fn owners(phys: u64) -> u32 {
-    1 + SHARED.lock().get(&phys).copied().unwrap_or(0)
+    FRAMES
+        .lock()
+        .as_ref()
+        .and_then(|a| a.extra.get((phys / FRAME_SIZE) as usize).copied())
+        .map_or(1, |n| n + 1)
 }
 
 /// One owner lets go of `phys`; the last one returns it to the allocator.
 pub fn free(phys: u64) {
-    {
-        let mut s = SHARED.lock();
-        if let Some(n) = s.get_mut(&phys) {
-            *n -= 1;
-            if *n == 0 {
-                s.remove(&phys);
-            }
-            return;
-        }
-    }
     if let Some(a) = FRAMES.lock().as_mut() {
         a.free(phys);
     }
 }
 
-pub fn alloc_contiguous(count: u64) -> Option<u64> {
-    FRAMES.lock().as_mut()?.alloc_contiguous(count)
+/// `count` contiguous frames; `use_reserve` lets the kernel's own small
+/// allocations (and boot-time setup) dig into the reserve.
+pub fn alloc_contiguous(count: u64, use_reserve: bool) -> Option<u64> {
+    FRAMES.lock().as_mut()?.alloc_contiguous(count, use_reserve)
+}
+
+/// Frames that programs may still get (free beyond the reserve).
+pub fn available() -> u64 {
+    FRAMES.lock().as_ref().map_or(0, |a| a.free.saturating_sub(a.reserve))
 }
 
 /// (total, free) frames.

@@ -18,6 +18,8 @@ const MAX_REGIONS: usize = 24;
 /// memory programs could use in one step.
 const MIN_GROWTH: usize = 8 << 20;
 const MAX_GROWTH: usize = 32 << 20;
+/// Requests up to this size are the kernel's small, infallible bookkeeping.
+const SMALL: usize = 4096;
 
 struct Regions {
     heaps: [Option<Heap>; MAX_REGIONS],
@@ -54,22 +56,32 @@ impl Regions {
 
     /// A new region big enough for `layout` (with the allocator's own
     /// overhead); false when there is no slot or no contiguous memory.
+    /// Only a small request may take the frame allocator's reserve: large
+    /// ones (socket buffers, kernel stacks) are the fallible kind, and
+    /// failing them keeps the reserve for the bookkeeping that cannot fail.
     fn grow(&mut self, layout: Layout) -> bool {
         let need = layout.size() + layout.align() + 4096;
-        let size = self.last.clamp(MIN_GROWTH, MAX_GROWTH).max(need);
-        let frames = size.div_ceil(phys::FRAME_SIZE as usize) as u64;
+        let small = layout.size() <= SMALL;
         if self.free_slot().is_none() {
             return false;
         }
-        // The frame allocator never allocates from the heap, so taking its
-        // lock here, under the heap's, cannot deadlock.
-        let Some(p) = frame::alloc_contiguous(frames) else {
-            return false;
-        };
-        let bytes = (frames * phys::FRAME_SIZE) as usize;
-        self.add(phys::to_virt(p) as usize, bytes);
-        log::info!("heap: grown by {} MiB", bytes >> 20);
-        true
+        // The preferred size, then halves of it while they still hold `need`.
+        let mut size = self.last.clamp(MIN_GROWTH, MAX_GROWTH).max(need);
+        loop {
+            let frames = size.div_ceil(phys::FRAME_SIZE as usize) as u64;
+            // The frame allocator never allocates from the heap, so taking
+            // its lock here, under the heap's, cannot deadlock.
+            if let Some(p) = frame::alloc_contiguous(frames, small) {
+                let bytes = (frames * phys::FRAME_SIZE) as usize;
+                self.add(phys::to_virt(p) as usize, bytes);
+                log::info!("heap: grown by {} KiB", bytes >> 10);
+                return true;
+            }
+            if size / 2 < need {
+                return false;
+            }
+            size /= 2;
+        }
     }
 
     fn alloc(&mut self, layout: Layout) -> *mut u8 {

@@ -2,6 +2,8 @@
 //! `PHYS_OFFSET + phys` (the direct map).
 
 pub const PHYS_OFFSET: u64 = 0xffff_8000_0000_0000;
+/// The direct map spans one top-level page-table entry (entry 256).
+pub const DIRECT_MAP_SIZE: u64 = 512 << 30;
 pub const FRAME_SIZE: u64 = 4096;
 /// Where the kernel image is linked: `KERNEL_OFFSET + phys` (linker.ld).
 pub const KERNEL_OFFSET: u64 = 0xffff_ffff_8000_0000;

@@ -14,6 +14,7 @@ mod switch;
 
 use crate::arch::gdt;
 use crate::mem::addr_space::AddressSpace;
+use crate::mem::kstack::KernelStack;
 use crate::time::tsc::uptime_ns;
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -25,8 +26,6 @@ use spin::Mutex;
 use x86_64::instructions::interrupts;
 use x86_64::registers::model_specific::{FsBase, KernelGsBase};
 use x86_64::VirtAddr;
-
-pub const KSTACK_SIZE: usize = 64 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
@@ -46,7 +45,7 @@ pub struct Task {
     pml4: u64,
     state: State,
     ctx_rsp: u64,
-    kstack: Box<[u8]>,
+    kstack: KernelStack,
     fpu: fpu::Area,
     fs_base: u64,
     gs_base: u64,
@@ -61,7 +60,8 @@ impl Task {
         fs_base: u64,
         gs_base: u64,
     ) -> Option<Box<Task>> {
-        let kstack = alloc::vec![0u8; KSTACK_SIZE].into_boxed_slice();
+        // Out of memory is None (clone/fork then fail with ENOMEM), not a panic.
+        let kstack = KernelStack::new()?;
         let fpu = fpu::Area::capture()?;
         let pml4 = aspace.lock().pml4();
         let mut t = Box::new(Task {
@@ -83,7 +83,7 @@ impl Task {
     }
 
     fn kstack_top(&self) -> u64 {
-        (self.kstack.as_ptr() as u64 + KSTACK_SIZE as u64) & !0xf
+        self.kstack.top()
     }
 
     /// Gives the thread another address space (execve).
