@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use lintel::tempdir::TempDir;
 use lintel_tests::server::{free_port, Server};
 use lintel_tests::shared_dir::pattern;
-use lintel_tests::{guest, run_lintel_root_with, Link, RootConfig};
+use lintel_tests::{guest, Link};
 use std::sync::{Mutex, MutexGuard};
 
 /// The port the guest listens on (TCP and UDP).
@@ -213,59 +213,4 @@ fn legacy_device_with_a_static_address() {
         "--gw",
         "10.0.2.2",
     ]);
-}
-
-/// Kernel memory running out (socket buffers on a small machine) is an
-/// errno for the program, never a kernel panic, and closing the sockets
-/// gives the memory back.
-#[test]
-fn kernel_memory_runs_out_as_enobufs() {
-    let _one = one_at_a_time();
-    let root = TempDir::new().unwrap();
-    let prog = root.path().join("many");
-    std::fs::copy(guest("nic/many", Link::Static), &prog).unwrap();
-    std::fs::set_permissions(&prog, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let config = RootConfig {
-        memory: "128M".into(),
-        timeout: Duration::from_secs(300),
-        ..RootConfig::initrd()
-    };
-    let r = run_lintel_root_with(root.path(), "/many", &["many"], &[], &config);
-    let out = String::from_utf8_lossy(&r.stdout);
-    assert_eq!(
-        out,
-        "opened many connections, then: No buffer space available\n\
-         after closing them: 20 of 20 connections\n",
-        "outcome {}; kernel log:\n{}",
-        r.outcome,
-        String::from_utf8_lossy(&r.log)
-    );
-}
-
-/// Memory running out through processes (kernel stacks, page tables) is
-/// ENOMEM or EAGAIN from fork, never a kernel panic, and the memory comes
-/// back when the children are reaped.
-#[test]
-fn memory_runs_out_through_fork_as_an_errno() {
-    let _one = one_at_a_time();
-    let root = TempDir::new().unwrap();
-    let prog = root.path().join("forks");
-    std::fs::copy(guest("nic/forks", Link::Static), &prog).unwrap();
-    std::fs::set_permissions(&prog, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let config = RootConfig {
-        memory: "64M".into(),
-        timeout: Duration::from_secs(300),
-        ..RootConfig::initrd()
-    };
-    let r = run_lintel_root_with(root.path(), "/forks", &["forks"], &[], &config);
-    let out = String::from_utf8_lossy(&r.stdout);
-    assert_eq!(
-        out,
-        "forked many children, then: ENOMEM or EAGAIN\n\
-         all reaped: yes\n\
-         after reaping them: 20 of 20 forks\n",
-        "outcome {}; kernel log:\n{}",
-        r.outcome,
-        String::from_utf8_lossy(&r.log)
-    );
 }
